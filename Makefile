@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: ISC
+# Stratum build.  `make` builds build/stratumd and build/stratum; `make run`
+# serves the local clock on 127.0.0.1:11123; `make test` runs every test.
+
+CC ?= cc
+CLANG ?= clang
+B := build
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+	-Wformat=2 -Wvla -Wundef -Wimplicit-fallthrough -Wconversion \
+	-Wno-sign-conversion
+HARDEN := -fno-common -fstack-protector-strong -D_FORTIFY_SOURCE=2
+OPT ?= -O2 -g
+CPPFLAGS_ALL := -D_GNU_SOURCE -Isrc
+CFLAGS_ALL = $(OPT) $(WARN) $(HARDEN) $(CPPFLAGS_ALL) $(CFLAGS)
+SAN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+CORE_SRC := $(sort $(wildcard src/core/*.c src/conf/*.c src/ctl/*.c))
+OS_SRC := $(sort $(wildcard src/os/*.c))
+DAEMON_SRC := $(sort $(wildcard src/daemon/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+HDRS := $(wildcard src/*/*.h tests/unit/*.h)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+.PHONY: all run test unit lint fuzz clean peers
+all: $(B)/stratumd $(B)/stratum
+
+$(B)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/stratumd: $(call obj,$(DAEMON_SRC) $(OS_SRC) $(CORE_SRC))
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lm
+
+$(B)/stratum: $(call obj,$(CLI_SRC) $(OS_SRC) $(CORE_SRC))
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lm
+
+$(B)/unit: $(call obj,$(UNIT_SRC) $(CORE_SRC))
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lm
+
+# Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+$(B)/unit-asan: $(UNIT_SRC) $(CORE_SRC) $(HDRS)
+	@mkdir -p $(B)
+	$(CC) $(SAN) $(WARN) $(CPPFLAGS_ALL) -o $@ $(UNIT_SRC) $(CORE_SRC) -lm
+
+# Test tool: w32time-shaped requests and the random-datagram blast.
+$(B)/ntpprobe: tests/tools/ntpprobe.c $(call obj,$(OS_SRC) $(CORE_SRC))
+	$(CC) $(CFLAGS_ALL) -o $@ $^ -lm
+
+# Fuzz targets: each tests/fuzz/fuzz_NAME.c is built twice, as a libFuzzer
+# binary with clang (`make fuzz`) and as a corpus replayer with the normal
+# compiler under ASan+UBSan, which `make test` runs over tests/fuzz/corpus.
+FUZZ := pkt conf
+fuzz: $(patsubst %,$(B)/fuzz-%,$(FUZZ))
+$(B)/fuzz-%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(HDRS)
+	@mkdir -p $(B)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
+		-o $@ $< $(CORE_SRC) -lm
+
+$(B)/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_SRC) $(HDRS)
+	@mkdir -p $(B)
+	$(CC) $(SAN) $(WARN) $(CPPFLAGS_ALL) -o $@ $< tests/fuzz/replay.c \
+		$(CORE_SRC) -lm
+
+run: $(B)/stratumd
+	$(B)/stratumd -n -c etc/demo.conf
+
+unit: $(B)/unit $(B)/unit-asan
+	$(B)/unit
+	$(B)/unit-asan
+
+peers:
+	tests/interop/fetch-peers.sh $(B)/peers
+
+test: all $(B)/unit $(B)/unit-asan $(B)/ntpprobe $(patsubst %,$(B)/replay-%,$(FUZZ))
+	tests/run.sh
+
+lint:
+	tests/lint.sh
+
+clean:
+	rm -rf $(B)
