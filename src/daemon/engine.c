@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: ISC
+/* engine: sockets, the poll loop, and the server's system state. */
+#include "daemon/engine.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/pkt.h"
+#include "core/ts.h"
+#include "os/ifs.h"
+
+#define ENG_MAX_ADDRS 128
+#define ENG_BATCH 64     /* datagrams read per socket per wake-up */
+#define ENG_REFRESH_S 16 /* local clock reference refresh */
+#define ENG_BUF 1024
+
+static enum clk_kind
+clock_kind(enum conf_clock c)
+{
+	switch (c) {
+	case CONF_CLOCK_SYSTEM:
+		return CLK_SYSTEM;
+	case CONF_CLOCK_NONE:
+		return CLK_NONE;
+	case CONF_CLOCK_VIRTUAL:
+		return CLK_VIRTUAL;
+	}
+	return CLK_NONE;
+}
+
+/* The local clock as a reference (ntpd's "local stratum"/LOCL): what the
+ * server says when it has no better source. */
+static void
+refresh_sys(struct engine *e)
+{
+	if (e->conf->local_stratum == 0)
+		return;
+	e->sys.leap = PKT_LEAP_NONE;
+	e->sys.stratum = (uint8_t)e->conf->local_stratum;
+	e->sys.refid = pkt_refid_str("LOCL");
+	e->sys.ref_ns = clk_now(&e->clk);
+	e->sys.root_delay_ns = 0;
+	e->sys.root_disp_ns = 0;
+}
+
+void
+eng_init(struct engine *e, const struct conf *c, const struct logger *lg)
+{
+	int prec = clk_precision_log2();
+
+	memset(e, 0, sizeof(*e));
+	e->conf = c;
+	e->log = lg;
+	clk_init(&e->clk, clock_kind(c->clock), c->clock_offset_s,
+	    c->clock_freq_ppm);
+	srv_sys_unsync(&e->sys, (int8_t)prec);
+	log_msg(lg, LOG_INFO, "proto: precision = %.3f usec (%d)",
+	    ts_to_s(ts_log2_ns(prec)) * 1e6, prec);
+	log_msg(lg, LOG_INFO, "clock backend %s", clk_kind_name(e->clk.kind));
+	refresh_sys(e);
+}
+
+static int
+prefix_match(const uint8_t *a, const uint8_t *b, int bits)
+{
+	int full = bits / 8, rest = bits % 8;
+	uint8_t m;
+
+	if (memcmp(a, b, (size_t)full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	m = (uint8_t)(0xff << (8 - rest));
+	return (a[full] & m) == (b[full] & m);
+}
+
+static int
+rule_matches(const struct conf_ifrule *r, const struct ifs_addr *ia)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&ia->addr.sa;
+	const uint8_t *raw;
+
+	switch (r->match) {
+	case CONF_IFM_ALL:
+		return 1;
+	case CONF_IFM_IPV4:
+		return sa->sa_family == AF_INET;
+	case CONF_IFM_IPV6:
+		return sa->sa_family == AF_INET6;
+	case CONF_IFM_WILDCARD:
+		return 0; /* no wildcard sockets are opened */
+	case CONF_IFM_NAME:
+		return strcmp(r->name, ia->name) == 0;
+	case CONF_IFM_ADDRESS:
+		break;
+	}
+	if (sa->sa_family == AF_INET && r->family == 4)
+		raw = (const uint8_t *)&(
+		    (const struct sockaddr_in *)(const void *)sa)
+		          ->sin_addr;
+	else if (sa->sa_family == AF_INET6 && r->family == 6)
+		raw = (const uint8_t *)&(
+		    (const struct sockaddr_in6 *)(const void *)sa)
+		          ->sin6_addr;
+	else
+		return 0;
+	return prefix_match(raw, r->addr, r->prefix_len);
+}
+
+/* ntpd's rule: the last matching interface directive decides; an
+ * address no rule matches is listened on. */
+static enum conf_if_action
+if_action(const struct conf *c, const struct ifs_addr *ia)
+{
+	enum conf_if_action a = CONF_IF_LISTEN;
+	size_t i;
+
+	for (i = 0; i < c->n_ifrules; i++)
+		if (rule_matches(&c->ifrules[i], ia))
+			a = c->ifrules[i].action;
+	return a;
+}
+
+static void
+set_port(struct udp_peer *p, uint16_t port)
+{
+	if (p->sa.ss_family == AF_INET)
+		((struct sockaddr_in *)(void *)&p->sa)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)(void *)&p->sa)->sin6_port =
+		    htons(port);
+}
+
+static void
+open_one(struct engine *e, const struct ifs_addr *ia, enum conf_if_action act)
+{
+	struct eng_sock *s = &e->socks[e->n_socks];
+	char a[64];
+	int v6;
+
+	s->addr = ia->addr;
+	set_port(&s->addr, e->conf->port);
+	udp_addr_str((const struct sockaddr *)&s->addr.sa, a, sizeof(a));
+	v6 = s->addr.sa.ss_family == AF_INET6;
+	s->fd =
+	    udp_open_bound((const struct sockaddr *)&s->addr.sa, s->addr.len);
+	if (s->fd < 0) {
+		log_msg(e->log, LOG_ERR, "bind(%s%s%s:%u) failed: %s",
+		    v6 ? "[" : "", a, v6 ? "]" : "", (unsigned)e->conf->port,
+		    strerror(errno));
+		return;
+	}
+	s->index = ENG_FIRST_SOCK_INDEX + (int)e->n_socks;
+	snprintf(s->ifname, sizeof(s->ifname), "%.*s", IF_NAMESIZE - 1,
+	    ia->name);
+	log_msg(e->log, LOG_INFO, "Listen %s on %d %s %s%s%s:%u",
+	    act == CONF_IF_DROP ? "and drop" : "normally", s->index, s->ifname,
+	    v6 ? "[" : "", a, v6 ? "]" : "", (unsigned)e->conf->port);
+	if (act == CONF_IF_DROP)
+		s->ifname[0] = '\0'; /* marks a drop socket */
+	e->n_socks++;
+}
+
+int
+eng_open_sockets(struct engine *e)
+{
+	struct ifs_addr addrs[ENG_MAX_ADDRS];
+	enum conf_if_action act;
+	int n, i;
+
+	n = ifs_list(addrs, ENG_MAX_ADDRS);
+	if (n < 0) {
+		log_msg(e->log, LOG_ERR, "getifaddrs: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n && e->n_socks < ENG_MAX_SOCKS; i++) {
+		act = if_action(e->conf, &addrs[i]);
+		if (act != CONF_IF_IGNORE)
+			open_one(e, &addrs[i], act);
+	}
+	if (e->n_socks == 0) {
+		log_msg(e->log, LOG_ERR,
+		    "no address to listen on (check interface directives)");
+		return -1;
+	}
+	return (int)e->n_socks;
+}
+
+static void
+serve_one(struct engine *e, struct eng_sock *s, const uint8_t *req, size_t len,
+    const struct udp_peer *from, int64_t rx_real_ns)
+{
+	uint8_t reply[ENG_BUF];
+	enum srv_verdict v;
+	size_t n;
+
+	e->stats.received++;
+	v = srv_respond(&e->sys, req, len, clk_from_real(&e->clk, rx_real_ns),
+	    reply, sizeof(reply), &n);
+	e->stats.by_verdict[v]++;
+	if (v != SRV_REPLY)
+		return;
+	/* The transmit timestamp is read as late as possible. */
+	srv_finish(reply, clk_now(&e->clk));
+	if (udp_send(s->fd, reply, n, from) != 0)
+		e->send_errors++;
+}
+
+static void
+drain(struct engine *e, struct eng_sock *s)
+{
+	uint8_t buf[ENG_BUF];
+	struct udp_peer from;
+	int64_t rx;
+	ssize_t n;
+	int trunc, i;
+
+	for (i = 0; i < ENG_BATCH; i++) {
+		n = udp_recv(s->fd, buf, sizeof(buf), &from, &rx, &trunc);
+		if (n < 0)
+			return; /* EAGAIN: drained; errors: retried on wake-up */
+		if (s->ifname[0] == '\0' || trunc) {
+			/* drop socket, or larger than any request we answer */
+			e->stats.received++;
+			e->stats.by_verdict[SRV_DROP_MALFORMED]++;
+			continue;
+		}
+		serve_one(e, s, buf, (size_t)n, &from, rx);
+	}
+}
+
+static int
+timeout_ms(const struct engine *e)
+{
+	int64_t left = e->next_refresh_mono_ns - clk_mono_now();
+
+	if (left <= 0)
+		return 0;
+	return (int)(left / 1000000 + 1);
+}
+
+int
+eng_run(struct engine *e, volatile sig_atomic_t *stop)
+{
+	struct pollfd pfd[ENG_MAX_SOCKS];
+	size_t i;
+	int r;
+
+	for (i = 0; i < e->n_socks; i++)
+		pfd[i] =
+		    (struct pollfd){ .fd = e->socks[i].fd, .events = POLLIN };
+	e->next_refresh_mono_ns = clk_mono_now() + ENG_REFRESH_S * TS_NS_PER_S;
+	while (!*stop) {
+		r = poll(pfd, (nfds_t)e->n_socks, timeout_ms(e));
+		if (r < 0 && errno != EINTR) {
+			log_msg(e->log, LOG_ERR, "poll: %s", strerror(errno));
+			return -1;
+		}
+		for (i = 0; r > 0 && i < e->n_socks; i++)
+			if (pfd[i].revents & POLLIN)
+				drain(e, &e->socks[i]);
+		if (clk_mono_now() >= e->next_refresh_mono_ns) {
+			refresh_sys(e);
+			e->next_refresh_mono_ns += ENG_REFRESH_S * TS_NS_PER_S;
+		}
+	}
+	return 0;
+}
+
+void
+eng_close(struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_socks; i++)
+		close(e->socks[i].fd);
+	e->n_socks = 0;
+	log_msg(e->log, LOG_INFO,
+	    "packets: %llu received, %llu answered, %llu dropped "
+	    "(%llu short, %llu bad version, %llu bad mode, %llu malformed), "
+	    "%llu send errors",
+	    (unsigned long long)e->stats.received,
+	    (unsigned long long)e->stats.by_verdict[SRV_REPLY],
+	    (unsigned long long)(e->stats.received -
+	        e->stats.by_verdict[SRV_REPLY]),
+	    (unsigned long long)e->stats.by_verdict[SRV_DROP_SHORT],
+	    (unsigned long long)e->stats.by_verdict[SRV_DROP_VERSION],
+	    (unsigned long long)e->stats.by_verdict[SRV_DROP_MODE],
+	    (unsigned long long)e->stats.by_verdict[SRV_DROP_MALFORMED],
+	    (unsigned long long)e->send_errors);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * udp: UDP sockets with kernel receive timestamps (SO_TIMESTAMPNS).
+ * Sockets are non-blocking; receive times are CLOCK_REALTIME nanoseconds
+ * taken by the kernel when the datagram arrived, or read right after
+ * recvmsg(2) when the kernel gave none.
+ */
+#ifndef STRATUM_UDP_H
+#define STRATUM_UDP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+struct udp_peer {
+	struct sockaddr_storage sa;
+	socklen_t len;
+};
+
+/* Bind a server socket to sa (IPv6 sockets are v6-only). Returns the fd,
+ * or -1 with errno set. */
+int udp_open_bound(const struct sockaddr *sa, socklen_t len);
+
+/* A client socket of the given family (AF_INET/AF_INET6) on a fresh
+ * kernel-chosen (random) source port.  Returns the fd or -1. */
+int udp_open_client(int family);
+
+/*
+ * Receive one datagram.  Returns its length (0 is a valid, empty
+ * datagram), or -1 with errno EAGAIN when nothing is waiting, or -1 with
+ * another errno on error.  *rx_real_ns is set to the kernel's
+ * receive timestamp.  A datagram longer than cap is reported with
+ * *truncated = 1.
+ */
+ssize_t udp_recv(int fd, uint8_t *buf, size_t cap, struct udp_peer *from,
+    int64_t *rx_real_ns, int *truncated);
+
+/* Send one datagram; 0 on success, -1 with errno. */
+int udp_send(int fd, const uint8_t *buf, size_t len, const struct udp_peer *to);
+
+/* "127.0.0.1" / "::1" (no port) into out; returns out. */
+const char *udp_addr_str(const struct sockaddr *sa, char *out, size_t cap);
+
+/* Port of an AF_INET/AF_INET6 address, host order. */
+uint16_t udp_port(const struct sockaddr *sa);
+
+#endif
