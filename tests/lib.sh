@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: ISC
+# Shared helpers for the shell tests.  A test script sources this file,
+# calls ns_enter "$@" first (it re-runs the script inside a fresh user +
+# network namespace, where only a private loopback exists and no program
+# can change the host's clock), then uses ok/fail/skip and start_bg.
+#
+# Output: one "ok - ...", "not ok - ..." or "skip - ...: reason" line per
+# check; `finish` prints "N passed, N failed, N skipped" and sets the exit
+# status.  Every background process is started with start_bg and killed
+# by PID on exit, even when the script fails.
+
+T_PASS=0
+T_FAIL=0
+T_SKIP=0
+T_PIDS=""
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${BUILD:-$ROOT/build}
+PEERS=${PEERS:-$BUILD/peers}
+T_TMP=""
+
+ns_enter() {
+	if [ -z "${STRATUM_IN_NS:-}" ]; then
+		exec unshare -rn env STRATUM_IN_NS=1 bash "$0" "$@"
+	fi
+	ip link set lo up
+	T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/stratum-test.XXXXXX")
+	chmod 700 "$T_TMP"
+	trap t_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+t_cleanup() {
+	local p
+	for p in $T_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $T_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	if [ -n "$T_TMP" ] && [ -z "${KEEP_TMP:-}" ]; then
+		rm -rf "$T_TMP"
+	fi
+}
+
+ok() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
+fail() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $*"; }
+skip() { T_SKIP=$((T_SKIP + 1)); echo "skip - $*"; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else fail "$d"; fi
+}
+
+# start_bg LOGFILE COMMAND...: run in the background, remember the PID in
+# $BG_PID and in the cleanup list.
+start_bg() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 &
+	BG_PID=$!
+	T_PIDS="$T_PIDS $BG_PID"
+}
+
+# stop_bg PID: end one background process now.
+stop_bg() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	T_PIDS=$(echo " $T_PIDS " | sed "s/ $1 / /")
+}
+
+# wait_for_log FILE PATTERN SECONDS: poll until grep finds PATTERN.
+wait_for_log() {
+	local i
+	for i in $(seq 1 $(($3 * 10))); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_stratumd NAME CONFIG_TEXT: write the config, start stratumd -d,
+# wait for its first "Listen normally" line.  Sets $SD_PID and $SD_LOG.
+start_stratumd() {
+	local conf=$T_TMP/$1.conf
+	printf '%s\n' "$2" >"$conf"
+	SD_LOG=$T_TMP/$1.log
+	start_bg "$SD_LOG" "$BUILD/stratumd" -d -c "$conf"
+	SD_PID=$BG_PID
+	wait_for_log "$SD_LOG" "Listen normally" 5
+}
+
+# have_peers: true when the unpacked chrony and NTPsec are present.
+have_peers() {
+	[ -x "$PEERS/chrony/usr/sbin/chronyd" ] &&
+		[ -x "$PEERS/ntpsec/usr/sbin/ntpd" ]
+}
+
+# abs_le VALUE LIMIT: |VALUE| <= LIMIT for decimal numbers.
+abs_le() {
+	awk -v v="$1" -v l="$2" 'BEGIN { if (v < 0) v = -v; exit !(v <= l) }'
+}
+
+finish() {
+	echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+	[ "$T_FAIL" -eq 0 ]
+}
