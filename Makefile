@@ -52,6 +52,16 @@ $(B)/unit-asan: $(UNIT_SRC) $(CORE_SRC) $(HDRS)
 $(B)/ntpprobe: tests/tools/ntpprobe.c $(call obj,$(OS_SRC) $(CORE_SRC))
 	$(CC) $(CFLAGS_ALL) -o $@ $^ -lm
 
+# Simulation scenarios: core/sync over simulated clocks, servers and paths
+# (tests/sim/sim.c describes the model).
+$(B)/sim: $(wildcard tests/sim/*.c tests/sim/*.h) $(call obj,$(CORE_SRC))
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS_ALL) -o $@ $(filter %.c,$^) $(filter %.o,$^) -lm
+
+# Test tool: stats files and the drift file in a scratch directory.
+$(B)/ostest: tests/tools/ostest.c $(call obj,$(OS_SRC) $(CORE_SRC))
+	$(CC) $(CFLAGS_ALL) -o $@ $^ -lm
+
 # Fuzz targets: each tests/fuzz/fuzz_NAME.c is built twice, as a libFuzzer
 # binary with clang (`make fuzz`) and as a corpus replayer with the normal
 # compiler under ASan+UBSan, which `make test` runs over tests/fuzz/corpus.
@@ -77,7 +87,8 @@ unit: $(B)/unit $(B)/unit-asan
 peers:
 	tests/interop/fetch-peers.sh $(B)/peers
 
-test: all $(B)/unit $(B)/unit-asan $(B)/ntpprobe $(patsubst %,$(B)/replay-%,$(FUZZ))
+test: all $(B)/unit $(B)/unit-asan $(B)/ntpprobe $(B)/sim $(B)/ostest \
+	$(patsubst %,$(B)/replay-%,$(FUZZ))
 	tests/run.sh
 
 lint:

@@ -49,8 +49,11 @@ refid_str(const struct exch_sample *s, char *out, size_t cap)
 {
 	char a[5];
 
-	if (s->stratum <= 1 || s->stratum >= 16 || refid_is_name(s->refid)) {
-		pkt_refid_ascii(s->refid, a);
+	pkt_refid_ascii(s->refid, a);
+	/* Text when it reads as text; a stratum-1 refid that does not
+	 * (chronyd's local clock sends 127.127.1.1) is shown dotted. */
+	if ((s->stratum <= 1 || s->stratum >= 16 || refid_is_name(s->refid)) &&
+	    a[0] != '\0' && strchr(a, '?') == NULL) {
 		snprintf(out, cap, "%s", a);
 		return;
 	}

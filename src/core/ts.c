@@ -79,6 +79,14 @@ ts_log2_ns(int log2)
 	return (TS_NS_PER_S + (1LL << (-log2 - 1))) >> -log2;
 }
 
+int64_t
+ts_abs(int64_t d_ns)
+{
+	if (d_ns == INT64_MIN)
+		return INT64_MAX;
+	return d_ns < 0 ? -d_ns : d_ns;
+}
+
 double
 ts_to_s(int64_t d_ns)
 {

@@ -50,6 +50,9 @@ uint32_t ts_to_short(int64_t d_ns);
  * (log2 in -32..31; 2^-30 and below round to 1 ns or 0). */
 int64_t ts_log2_ns(int log2);
 
+/* |d| without <stdlib.h> (INT64_MIN maps to INT64_MAX). */
+int64_t ts_abs(int64_t d_ns);
+
 /* Seconds as a double, for printing and statistics only. */
 double ts_to_s(int64_t d_ns);
 int64_t ts_from_s(double s);

@@ -14,8 +14,7 @@
 #include "os/ifs.h"
 
 #define ENG_MAX_ADDRS 128
-#define ENG_BATCH 64     /* datagrams read per socket per wake-up */
-#define ENG_REFRESH_S 16 /* local clock reference refresh */
+#define ENG_BATCH 64 /* datagrams read per socket per wake-up */
 #define ENG_BUF 1024
 
 static enum clk_kind
@@ -32,23 +31,9 @@ clock_kind(enum conf_clock c)
 	return CLK_NONE;
 }
 
-/* The local clock as a reference (ntpd's "local stratum"/LOCL): what the
- * server says when it has no better source. */
-static void
-refresh_sys(struct engine *e)
-{
-	if (e->conf->local_stratum == 0)
-		return;
-	e->sys.leap = PKT_LEAP_NONE;
-	e->sys.stratum = (uint8_t)e->conf->local_stratum;
-	e->sys.refid = pkt_refid_str("LOCL");
-	e->sys.ref_ns = clk_now(&e->clk);
-	e->sys.root_delay_ns = 0;
-	e->sys.root_disp_ns = 0;
-}
-
 void
-eng_init(struct engine *e, const struct conf *c, const struct logger *lg)
+eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
+    const struct asc_opts *o)
 {
 	int prec = clk_precision_log2();
 
@@ -57,11 +42,10 @@ eng_init(struct engine *e, const struct conf *c, const struct logger *lg)
 	e->log = lg;
 	clk_init(&e->clk, clock_kind(c->clock), c->clock_offset_s,
 	    c->clock_freq_ppm);
-	srv_sys_unsync(&e->sys, (int8_t)prec);
 	log_msg(lg, LOG_INFO, "proto: precision = %.3f usec (%d)",
 	    ts_to_s(ts_log2_ns(prec)) * 1e6, prec);
 	log_msg(lg, LOG_INFO, "clock backend %s", clk_kind_name(e->clk.kind));
-	refresh_sys(e);
+	asc_init(&e->asc, c, lg, &e->clk, o);
 }
 
 static int
@@ -199,8 +183,8 @@ serve_one(struct engine *e, struct eng_sock *s, const uint8_t *req, size_t len,
 	size_t n;
 
 	e->stats.received++;
-	v = srv_respond(&e->sys, req, len, clk_from_real(&e->clk, rx_real_ns),
-	    reply, sizeof(reply), &n);
+	v = srv_respond(asc_sys(&e->asc), req, len,
+	    clk_from_real(&e->clk, rx_real_ns), reply, sizeof(reply), &n);
 	e->stats.by_verdict[v]++;
 	if (v != SRV_REPLY)
 		return;
@@ -236,39 +220,49 @@ drain(struct engine *e, struct eng_sock *s)
 static int
 timeout_ms(const struct engine *e)
 {
-	int64_t left = e->next_refresh_mono_ns - clk_mono_now();
+	int64_t left = asc_next_timer(&e->asc) - clk_mono_now();
 
 	if (left <= 0)
 		return 0;
+	if (left > 60 * TS_NS_PER_S)
+		return 60000;
 	return (int)(left / 1000000 + 1);
 }
+
+#define ENG_MAX_FDS (ENG_MAX_SOCKS + SYNC_MAX_SRC + CONF_MAX_SOURCES)
 
 int
 eng_run(struct engine *e, volatile sig_atomic_t *stop)
 {
-	struct pollfd pfd[ENG_MAX_SOCKS];
-	size_t i;
+	struct pollfd pfd[ENG_MAX_FDS];
+	int tag[ENG_MAX_FDS];
+	size_t i, n;
 	int r;
 
-	for (i = 0; i < e->n_socks; i++)
-		pfd[i] =
-		    (struct pollfd){ .fd = e->socks[i].fd, .events = POLLIN };
-	e->next_refresh_mono_ns = clk_mono_now() + ENG_REFRESH_S * TS_NS_PER_S;
-	while (!*stop) {
-		r = poll(pfd, (nfds_t)e->n_socks, timeout_ms(e));
+	while (!*stop && !e->asc.want_exit) {
+		for (i = 0; i < e->n_socks; i++)
+			pfd[i] = (struct pollfd){ .fd = e->socks[i].fd,
+				.events = POLLIN };
+		n = e->n_socks +
+		    asc_pollfds(&e->asc, pfd + e->n_socks, tag + e->n_socks,
+		        ENG_MAX_FDS - e->n_socks);
+		r = poll(pfd, (nfds_t)n, timeout_ms(e));
 		if (r < 0 && errno != EINTR) {
 			log_msg(e->log, LOG_ERR, "poll: %s", strerror(errno));
-			return -1;
+			return 1;
 		}
-		for (i = 0; r > 0 && i < e->n_socks; i++)
-			if (pfd[i].revents & POLLIN)
+		for (i = 0; r > 0 && i < n; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
+				continue;
+			if (i < e->n_socks)
 				drain(e, &e->socks[i]);
-		if (clk_mono_now() >= e->next_refresh_mono_ns) {
-			refresh_sys(e);
-			e->next_refresh_mono_ns += ENG_REFRESH_S * TS_NS_PER_S;
+			else
+				asc_on_ready(&e->asc, tag[i]);
 		}
+		if (asc_next_timer(&e->asc) <= clk_mono_now())
+			asc_on_timer(&e->asc);
 	}
-	return 0;
+	return e->asc.exit_code;
 }
 
 void
@@ -276,6 +270,7 @@ eng_close(struct engine *e)
 {
 	size_t i;
 
+	asc_close(&e->asc);
 	for (i = 0; i < e->n_socks; i++)
 		close(e->socks[i].fd);
 	e->n_socks = 0;

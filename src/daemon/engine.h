@@ -14,6 +14,7 @@
 
 #include "conf/conf.h"
 #include "core/srv.h"
+#include "daemon/assoc.h"
 #include "os/clk.h"
 #include "os/log.h"
 #include "os/udp.h"
@@ -35,23 +36,25 @@ struct engine {
 	const struct conf *conf;
 	const struct logger *log;
 	struct clk clk;
-	struct srv_sys sys;
+	struct assoc asc;
 	struct srv_stats stats;
 	uint64_t send_errors;
 	struct eng_sock socks[ENG_MAX_SOCKS];
 	size_t n_socks;
-	int64_t next_refresh_mono_ns;
 };
 
-/* Prepare the engine from a loaded configuration (no sockets yet). */
-void eng_init(struct engine *e, const struct conf *c, const struct logger *lg);
+/* Prepare the engine from a loaded configuration (no sockets yet); the
+ * client half starts resolving its sources. */
+void eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
+    const struct asc_opts *o);
 
 /* Open a socket per interface address the interface rules allow, logging
  * each like ntpd.  Returns the number opened, or -1 when none could be. */
 int eng_open_sockets(struct engine *e);
 
-/* Serve until *stop becomes non-zero.  Returns 0, or -1 on a fatal poll
- * error. */
+/* Serve and sync until *stop becomes non-zero or the client half wants
+ * to exit (-q done, panic).  Returns the exit status: 0, or 1 on a fatal
+ * poll error or a panic. */
 int eng_run(struct engine *e, volatile sig_atomic_t *stop);
 
 /* Close sockets and log the counters. */

@@ -38,11 +38,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: stratumd [-d] [-n] [-c FILE] [-p PIDFILE] [-V]\n"
+	    "usage: stratumd [-d] [-n] [-q] [-g] [-c FILE] [-p PIDFILE] [-V]\n"
 	    "  -c FILE     configuration file (default " DEFAULT_CONF ")\n"
 	    "  -d          stay in the foreground and log to stderr\n"
+	    "  -g          allow the first correction to exceed the panic "
+	    "threshold\n"
 	    "  -n          check the configuration file and exit\n"
 	    "  -p PIDFILE  write the daemon's PID to PIDFILE\n"
+	    "  -q          set the clock once from the sources, then exit\n"
 	    "  -V          print the version and exit\n");
 }
 
@@ -51,6 +54,7 @@ struct opts {
 	const char *pidfile;
 	int foreground;
 	int check_only;
+	struct asc_opts asc;
 };
 
 static int
@@ -59,7 +63,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	int ch;
 
 	*o = (struct opts){ .conf_path = DEFAULT_CONF };
-	while ((ch = getopt(argc, argv, "c:dnp:Vh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dgnp:qVh")) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf_path = optarg;
@@ -69,6 +73,12 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'n':
 			o->check_only = 1;
+			break;
+		case 'g':
+			o->asc.allow_big_first = 1;
+			break;
+		case 'q':
+			o->asc.quit_after_set = 1;
 			break;
 		case 'p':
 			o->pidfile = optarg;
@@ -138,24 +148,17 @@ install_signals(void)
 static void
 log_plan(const struct logger *lg, const struct conf *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->n_sources; i++)
+	if (c->leapfile[0])
 		log_msg(lg, LOG_WARNING,
-		    "%s %s: upstream synchronization is not implemented in "
-		    "this version; ignored",
-		    conf_src_kind_name(c->sources[i].kind), c->sources[i].host);
-	if (c->driftfile[0] || c->leapfile[0] || c->statistics ||
-	    c->statsdir[0])
-		log_msg(lg, LOG_WARNING,
-		    "driftfile, leapfile and statistics "
-		    "are read but not acted on in this version");
-	if (c->local_stratum)
+		    "leapfile %s: not read in this version "
+		    "(leap seconds come from the sources)",
+		    c->leapfile);
+	if (c->n_sources == 0 && c->local_stratum)
 		log_msg(lg, LOG_INFO,
 		    "serving the local clock at stratum %d "
 		    "(refid LOCL)",
 		    c->local_stratum);
-	else
+	else if (c->n_sources == 0)
 		log_msg(lg, LOG_NOTICE,
 		    "no time source: answering as "
 		    "unsynchronized (leap 3, stratum 16)");
@@ -185,7 +188,7 @@ serve(struct conf *c, const struct opts *o, struct logger *lg)
 	struct engine e;
 	int rc;
 
-	eng_init(&e, c, lg);
+	eng_init(&e, c, lg, &o->asc);
 	if (eng_open_sockets(&e) < 0)
 		return 1;
 	log_plan(lg, c);
@@ -204,7 +207,7 @@ serve(struct conf *c, const struct opts *o, struct logger *lg)
 	eng_close(&e);
 	if (o->pidfile)
 		unlink(o->pidfile);
-	return rc == 0 ? 0 : 1;
+	return rc;
 }
 
 int

@@ -3,6 +3,7 @@
 #include "os/clk.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/timex.h>
 #include <time.h>
 
@@ -37,19 +38,52 @@ clk_init(struct clk *c, enum clk_kind kind, double offset_s, double freq_ppm)
 	if (kind != CLK_VIRTUAL)
 		return;
 	c->base_real_ns = clk_real_now();
+	c->c_t_real_ns = c->base_real_ns;
 	c->offset_ns = (int64_t)(offset_s * (double)NS_PER_S);
 	c->freq_ppm = freq_ppm;
+}
+
+#define SLEW_NS_PER_NS 2000 /* 500 ppm: 1 ns of slew per 2000 ns */
+
+static int64_t
+slewed(const struct clk *c, int64_t dt)
+{
+	int64_t max = dt / SLEW_NS_PER_NS;
+
+	if (dt <= 0 || c->slew_left_ns == 0)
+		return 0;
+	if (c->slew_left_ns > 0)
+		return c->slew_left_ns < max ? c->slew_left_ns : max;
+	return -c->slew_left_ns < max ? c->slew_left_ns : -max;
+}
+
+static int64_t
+correction(const struct clk *c, int64_t real_ns)
+{
+	int64_t dt = real_ns - c->c_t_real_ns;
+
+	return c->c_base_ns +
+	    (int64_t)((double)c->corr_freq_ppb * 1e-9 * (double)dt) +
+	    slewed(c, dt);
 }
 
 int64_t
 clk_from_real(const struct clk *c, int64_t real_ns)
 {
 	double drift;
+	int64_t v;
 
 	if (c->kind != CLK_VIRTUAL)
 		return real_ns;
 	drift = (double)(real_ns - c->base_real_ns) * c->freq_ppm * 1e-6;
-	return real_ns + c->offset_ns + (int64_t)drift;
+	v = real_ns + c->offset_ns + (int64_t)drift + correction(c, real_ns);
+	/* A POSIX clock repeats the inserted second (or skips the deleted
+	 * one) at the end of the UTC day. */
+	if (c->leap > 0 && v >= c->leap_at_ns)
+		v -= NS_PER_S;
+	else if (c->leap < 0 && v >= c->leap_at_ns - NS_PER_S)
+		v += NS_PER_S;
+	return v;
 }
 
 int64_t
@@ -142,6 +176,118 @@ clk_slew(struct clk *c, int64_t d_ns)
 	}
 	errno = EINVAL;
 	return -1;
+}
+
+static int
+virtual_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
+    int64_t slew_ns)
+{
+	int64_t now = clk_real_now();
+
+	c->c_base_ns = correction(c, now);
+	c->c_t_real_ns = now;
+	if (do_step)
+		c->c_base_ns += step_ns;
+	c->corr_freq_ppb = freq_ppb;
+	c->slew_left_ns = slew_ns;
+	return 0;
+}
+
+static int
+system_apply(int do_step, int64_t step_ns, int64_t freq_ppb, int64_t slew_ns)
+{
+	struct timex tx = { .modes = ADJ_FREQUENCY };
+
+	if (do_step && system_step(step_ns) != 0)
+		return -1;
+	/* timex.freq is ppm with a 16-bit binary fraction. */
+	tx.freq = (long)((double)freq_ppb / 1000.0 * 65536.0);
+	if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+		return -1;
+	if (slew_ns > NS_PER_S / 2)
+		slew_ns = NS_PER_S / 2;
+	if (slew_ns < -NS_PER_S / 2)
+		slew_ns = -NS_PER_S / 2;
+	return system_slew(slew_ns);
+}
+
+int
+clk_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
+    int64_t slew_ns)
+{
+	switch (c->kind) {
+	case CLK_SYSTEM:
+		return system_apply(do_step, step_ns, freq_ppb, slew_ns);
+	case CLK_NONE:
+		errno = ENOTSUP;
+		return -1;
+	case CLK_VIRTUAL:
+		return virtual_apply(c, do_step, step_ns, freq_ppb, slew_ns);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+static int
+system_leap(int leap)
+{
+	struct timex tx;
+
+	memset(&tx, 0, sizeof(tx));
+	if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+		return -1;
+	tx.modes = ADJ_STATUS;
+	tx.status &= ~(STA_INS | STA_DEL);
+	if (leap > 0)
+		tx.status |= STA_INS;
+	else if (leap < 0)
+		tx.status |= STA_DEL;
+	return clock_adjtime(CLOCK_REALTIME, &tx) < 0 ? -1 : 0;
+}
+
+int
+clk_set_leap(struct clk *c, int leap)
+{
+	int64_t v, day = 86400 * NS_PER_S;
+
+	switch (c->kind) {
+	case CLK_SYSTEM:
+		return system_leap(leap);
+	case CLK_NONE:
+		return 0;
+	case CLK_VIRTUAL:
+		break;
+	}
+	v = clk_now(c);
+	if (leap == 0 && c->leap != 0 && v >= c->leap_at_ns - NS_PER_S) {
+		/* The leap happened: make it part of the offset. */
+		c->offset_ns -= c->leap * NS_PER_S;
+	}
+	c->leap = leap;
+	if (leap != 0)
+		c->leap_at_ns = (v / day + 1) * day;
+	return 0;
+}
+
+int
+clk_set_sync(struct clk *c, int synced, int64_t maxerror_ns,
+    int64_t esterror_ns)
+{
+	struct timex tx;
+
+	if (c->kind != CLK_SYSTEM)
+		return 0;
+	memset(&tx, 0, sizeof(tx));
+	if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+		return -1;
+	tx.modes = ADJ_STATUS | ADJ_MAXERROR | ADJ_ESTERROR;
+	if (synced)
+		tx.status &= ~STA_UNSYNC;
+	else
+		tx.status |= STA_UNSYNC;
+	tx.maxerror = (long)(maxerror_ns / 1000);
+	tx.esterror = (long)(esterror_ns / 1000);
+	return clock_adjtime(CLOCK_REALTIME, &tx) < 0 ? -1 : 0;
 }
 
 const char *

@@ -24,10 +24,21 @@ enum clk_kind {
 
 struct clk {
 	enum clk_kind kind;
-	/* CLK_VIRTUAL: t = real + offset_ns + (real - base_real_ns) * freq */
+	/* CLK_VIRTUAL oscillator: real + offset_ns + (real - base) * freq */
 	int64_t base_real_ns;
 	int64_t offset_ns;
 	double freq_ppm;
+	/* CLK_VIRTUAL corrections, with the semantics of core/disc.h:
+	 * c_base_ns applied by c_t_real_ns, then corr_freq_ppb from then on
+	 * and slew_left_ns at 500 ppm. */
+	int64_t c_base_ns;
+	int64_t c_t_real_ns;
+	int64_t corr_freq_ppb;
+	int64_t slew_left_ns;
+	/* CLK_VIRTUAL leap second: +1 insert / -1 delete at leap_at_ns
+	 * (virtual time of the next UTC midnight), 0 none. */
+	int leap;
+	int64_t leap_at_ns;
 };
 
 /* Set up a backend; offset_s and freq_ppm are used by CLK_VIRTUAL only. */
@@ -54,6 +65,26 @@ int clk_precision_log2(void);
  */
 int clk_step(struct clk *c, int64_t d_ns);
 int clk_slew(struct clk *c, int64_t d_ns);
+
+/*
+ * Apply one discipline command (core/disc.h semantics): step by step_ns
+ * when do_step, then set the frequency correction to freq_ppb and slew
+ * slew_ns at 500 ppm, replacing any slew still pending.  CLK_SYSTEM uses
+ * ADJ_SETOFFSET, ADJ_FREQUENCY and ADJ_OFFSET_SINGLESHOT; CLK_NONE refuses
+ * (-1, ENOTSUP).  0 on success, -1 with errno.
+ */
+int clk_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
+    int64_t slew_ns);
+
+/* Arm (+1 insert, -1 delete) or disarm (0) a leap second at the end of
+ * the current UTC day.  CLK_SYSTEM: STA_INS/STA_DEL.  0 or -1. */
+int clk_set_leap(struct clk *c, int leap);
+
+/* CLK_SYSTEM: tell the kernel the clock is synchronized (clears
+ * STA_UNSYNC, sets maxerror and esterror) so timedatectl says so; or not
+ * (sets STA_UNSYNC).  Other backends: no-op.  0 or -1. */
+int clk_set_sync(struct clk *c, int synced, int64_t maxerror_ns,
+    int64_t esterror_ns);
 
 const char *clk_kind_name(enum clk_kind k);
 

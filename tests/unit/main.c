@@ -44,6 +44,11 @@ main(void)
 	test_srv();
 	test_exch();
 	test_conf();
+	test_filt();
+	test_sel();
+	test_disc();
+	test_sync();
+	test_md5();
 	if (t_stats.failed)
 		fprintf(stderr,
 		    "unit: seed was %" PRIu64 " (T_SEED=%" PRIu64

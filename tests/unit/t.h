@@ -37,5 +37,10 @@ void test_pkt(void);
 void test_srv(void);
 void test_exch(void);
 void test_conf(void);
+void test_filt(void);
+void test_sel(void);
+void test_disc(void);
+void test_sync(void);
+void test_md5(void);
 
 #endif

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * disc: the clock discipline (doc/algorithm.md has the maths).
+ *
+ * The local clock is the free-running oscillator plus the corrections
+ * Stratum applied: C(t) = steps + applied slews + integral of the
+ * frequency correction.  Each update brings an offset theta measured at
+ * local time t; u = theta + C(t) is the oscillator's own error at t, free
+ * of our corrections, and a weighted least-squares line through recent u
+ * points estimates the oscillator's phase and frequency error.  The
+ * command that follows sets the frequency correction to the slope and
+ * slews the phase to the line (replacing any slew still pending), or
+ * steps when the offset is beyond the step threshold and has persisted
+ * past the step-out interval (or at start-up).
+ *
+ * Clock command semantics, which every backend and the simulator honour:
+ * a step moves the clock at once; a frequency correction is in effect
+ * from the command on; a slew is applied at SLEW_RATE_PPB (500 ppm, as
+ * adjtime(3)) until done or replaced by the next command's slew.
+ */
+#ifndef STRATUM_DISC_H
+#define STRATUM_DISC_H
+
+#include <stdint.h>
+
+#define DISC_SLEW_RATE_PPB 500000LL /* 500 ppm */
+#define DISC_MAX_FREQ_PPB 500000LL  /* |frequency correction| <= 500 ppm */
+#define DISC_WINDOW 32              /* regression points kept at most */
+
+struct disc_cfg {
+	int64_t step_ns;    /* tinker step: 0 = never step (default 128 ms) */
+	int64_t panic_ns;   /* tinker panic: 0 = no limit (default 1000 s) */
+	int64_t stepout_ns; /* tinker stepout (default 300 s) */
+	int panic_once_ok;  /* -g: the first correction may exceed panic */
+	int minpoll, maxpoll;
+};
+
+enum disc_verdict {
+	DISC_SLEW,  /* command carries frequency + slew */
+	DISC_STEP,  /* command carries a step (and frequency) */
+	DISC_SPIKE, /* offset beyond step threshold, not yet persisted */
+	DISC_PANIC, /* offset beyond panic threshold: refuse, stop */
+};
+
+struct disc_cmd {
+	int64_t step_ns;  /* DISC_STEP: step by this much */
+	int64_t freq_ppb; /* frequency correction from now on */
+	int64_t slew_ns;  /* phase to slew (replaces the pending one) */
+};
+
+struct disc_point {
+	int64_t t_ns;     /* local time of the measurement */
+	int64_t u_ns;     /* offset + correction applied by then */
+	int64_t sigma_ns; /* its uncertainty */
+};
+
+struct disc {
+	struct disc_cfg cfg;
+	struct disc_point pts[DISC_WINDOW];
+	int n_pts;
+	int updates; /* clock updates so far */
+	int stepped; /* a step has happened (panic allowance used) */
+	/* correction model C(t) */
+	int64_t c_base_ns; /* C at c_t_ns, slews applied so far included */
+	int64_t c_t_ns;
+	int64_t freq_ppb;     /* current frequency correction */
+	int64_t slew_left_ns; /* pending slew at c_t_ns */
+	/* spike / step-out state */
+	int64_t spike_since_ns; /* 0: not in a spike */
+	/* estimates after the last update */
+	int64_t offset_ns;  /* last measured offset (theta) */
+	int64_t resid_ns;   /* last prediction residual */
+	int64_t jitter_ns;  /* RMS of weighted residuals */
+	int64_t wander_ppb; /* RMS of frequency changes */
+	int poll;           /* suggested poll exponent */
+	int poll_score;
+	int64_t resid_rms_ns; /* running RMS of prediction residuals */
+};
+
+/* initial_freq_ppb: from the drift file (0 without one). */
+void disc_init(struct disc *d, const struct disc_cfg *cfg,
+    int64_t initial_freq_ppb);
+
+/* C(t): correction applied by local time t_ns (t_ns >= last command). */
+int64_t disc_correction_at(const struct disc *d, int64_t t_ns);
+
+/*
+ * One clock update: offset_ns measured at local time t_ns with
+ * uncertainty sigma_ns.  Fills *cmd for DISC_SLEW and DISC_STEP; the
+ * caller must apply it at t_ns.  DISC_SPIKE and DISC_PANIC leave the
+ * clock alone.
+ */
+enum disc_verdict disc_update(struct disc *d, int64_t t_ns, int64_t offset_ns,
+    int64_t sigma_ns, struct disc_cmd *cmd);
+
+/* Forget the regression points (the reference changed under us). */
+void disc_reset_window(struct disc *d);
+
+#endif

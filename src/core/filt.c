@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: ISC
+/* filt: RFC 5905 section 10 clock filter. */
+#include "core/filt.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/ts.h"
+
+void
+filt_init(struct filt *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+/* Dispersion grows by PHI per second of age (RFC 5905 section 10). */
+static int64_t
+aged(int64_t disp_ns, int64_t age_ns)
+{
+	int64_t d = disp_ns;
+
+	if (age_ns > 0)
+		d += age_ns / TS_NS_PER_S * TS_PHI_PPB +
+		    age_ns % TS_NS_PER_S * TS_PHI_PPB / TS_NS_PER_S;
+	return d > TS_MAXDISP_NS ? TS_MAXDISP_NS : d;
+}
+
+static void
+shift_in(struct filt *f, const struct filt_sample *s)
+{
+	int i;
+
+	for (i = FILT_STAGES - 1; i > 0; i--)
+		f->st[i] = f->st[i - 1];
+	f->st[0] = *s;
+	if (f->n < FILT_STAGES)
+		f->n++;
+}
+
+/* Index of the minimum-delay stage among valid ones, -1 if none. */
+static int
+best_stage(const struct filt *f)
+{
+	int i, b = -1;
+
+	for (i = 0; i < f->n; i++) {
+		if (f->st[i].disp_ns >= TS_MAXDISP_NS)
+			continue;
+		if (b < 0 || f->st[i].delay_ns < f->st[b].delay_ns)
+			b = i;
+	}
+	return b;
+}
+
+/* Peer dispersion: sum of stage dispersions weighted 2^-(i+1), in
+ * delay order (RFC 5905 section 10, epsilon). */
+static int64_t
+peer_disp(const struct filt *f, int64_t now)
+{
+	int64_t d[FILT_STAGES], sum = 0, x;
+	int i, j;
+
+	for (i = 0; i < FILT_STAGES; i++)
+		d[i] = i < f->n ? aged(f->st[i].disp_ns, now - f->st[i].t_ns)
+		                : TS_MAXDISP_NS;
+	for (i = 1; i < FILT_STAGES; i++) /* sort by dispersion */
+		for (j = i; j > 0 && d[j] < d[j - 1]; j--) {
+			x = d[j];
+			d[j] = d[j - 1];
+			d[j - 1] = x;
+		}
+	for (i = FILT_STAGES - 1; i >= 0; i--)
+		sum = (sum + d[i]) / 2;
+	return sum;
+}
+
+/* Peer jitter: RMS of valid stages' offsets from the chosen one. */
+static int64_t
+peer_jitter(const struct filt *f, int b, int prec_log2)
+{
+	double sum = 0, dx;
+	int i, k = 0;
+	int64_t j, floor_ns = ts_log2_ns(prec_log2);
+
+	for (i = 0; i < f->n; i++) {
+		if (i == b || f->st[i].disp_ns >= TS_MAXDISP_NS)
+			continue;
+		dx = (double)(f->st[i].offset_ns - f->st[b].offset_ns);
+		sum += dx * dx;
+		k++;
+	}
+	j = k ? (int64_t)sqrt(sum / k) : 0;
+	return j < floor_ns ? floor_ns : j;
+}
+
+int
+filt_add(struct filt *f, const struct filt_sample *s, int prec_log2)
+{
+	int b;
+
+	shift_in(f, s);
+	b = best_stage(f);
+	if (b < 0)
+		return 0;
+	/* Dispersion and jitter describe the whole register and follow
+	 * every sample (RFC 5905 section 10); the offset changes only for a
+	 * sample used once and never an older one after a newer. */
+	f->disp_ns = peer_disp(f, s->t_ns);
+	f->disp_t_ns = s->t_ns;
+	f->jitter_ns = peer_jitter(f, b, prec_log2);
+	if (f->have_out && f->st[b].t_ns <= f->last_t_ns)
+		return 0;
+	f->offset_ns = f->st[b].offset_ns;
+	f->delay_ns = f->st[b].delay_ns;
+	f->t_ns = f->st[b].t_ns;
+	f->last_t_ns = f->t_ns;
+	f->have_out = 1;
+	return 1;
+}
+
+int64_t
+filt_disp_at(const struct filt *f, int64_t now_ns)
+{
+	return aged(f->disp_ns, now_ns - f->disp_t_ns);
+}
+
+void
+filt_miss(struct filt *f, int64_t now_ns)
+{
+	struct filt_sample s = { .disp_ns = TS_MAXDISP_NS,
+		.t_ns = now_ns,
+		.delay_ns = INT64_MAX / 4 };
+
+	shift_in(f, &s);
+}
+
+void
+filt_shift(struct filt *f, int64_t step_ns)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		f->st[i].offset_ns -= step_ns;
+	f->offset_ns -= step_ns;
+}

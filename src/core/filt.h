@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * filt: the per-source clock filter of RFC 5905 section 10.  An 8-stage
+ * shift register of (offset, delay, dispersion, time) samples; the output
+ * is the minimum-delay sample among the stages, used only if it is newer
+ * than the last output (so no sample is used twice and none out of
+ * order), with the peer dispersion and jitter computed over all stages.
+ */
+#ifndef STRATUM_FILT_H
+#define STRATUM_FILT_H
+
+#include <stdint.h>
+
+#define FILT_STAGES 8
+
+struct filt_sample {
+	int64_t offset_ns;
+	int64_t delay_ns;
+	int64_t disp_ns;
+	int64_t t_ns; /* local clock time of the sample (T4) */
+};
+
+struct filt {
+	struct filt_sample st[FILT_STAGES]; /* st[0] newest */
+	int n;                              /* stages filled */
+	int64_t last_t_ns;                  /* time of the last output */
+	/* Output (valid when have_out): */
+	int have_out;
+	int64_t offset_ns, delay_ns, disp_ns, jitter_ns, t_ns;
+	int64_t disp_t_ns; /* when disp_ns was computed */
+};
+
+void filt_init(struct filt *f);
+
+/*
+ * Shift a new sample in (prec_log2 is the local precision, a floor for
+ * jitter).  Returns 1 when the filter produced a new output (fields
+ * offset_ns... of *f), 0 otherwise.  Stage dispersions age by PHI per
+ * second between samples, as RFC 5905's clock_filter does.
+ */
+int filt_add(struct filt *f, const struct filt_sample *s, int prec_log2);
+
+/* The peer dispersion as of now_ns: output dispersion grown by PHI. */
+int64_t filt_disp_at(const struct filt *f, int64_t now_ns);
+
+/* The local clock was stepped by step_ns: every stored offset (server
+ * minus local) moves by -step_ns, so the history stays usable. */
+void filt_shift(struct filt *f, int64_t step_ns);
+
+/* Shift in a dummy "infinite dispersion" stage (the poll went
+ * unanswered), RFC 5905 section 13 clock_filter(0, 0, MAXDISP). */
+void filt_miss(struct filt *f, int64_t now_ns);
+
+#endif

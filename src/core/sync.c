@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: ISC
+/*
+ * sync: associations (RFC 5905 sections 9 and 13, RFC 8633), selection
+ * and discipline glued into one event-driven state machine.  Every entry
+ * point appends actions to a caller-provided array; see sync.h.
+ */
+#include "core/sync.h"
+
+#include <string.h>
+
+#include "core/exch.h"
+#include "core/pkt.h"
+#include "core/ts.h"
+
+#define IBURST_COUNT 8 /* RFC 5905: eight packets two seconds apart */
+#define BURST_SPACING_S 2
+#define MAXDIST_NS (TS_NS_PER_S * 3 / 2) /* RFC 5905 MAXDIST, 1.5 s */
+#define KOD_POLL_MAX 13   /* RATE never pushes the poll beyond 2^13 s */
+#define UNREACH_REPLACE 8 /* unanswered polls before a pool swap */
+#define SETTLE_POLLS 10   /* start-up: polls before a source counts */
+#define SETTLE_STAGES 8   /* ...or filter stages it must have filled */
+
+struct out {
+	struct sync_act *a;
+	size_t n, cap;
+};
+
+static struct sync_act *
+push(struct out *o, enum sync_act_kind kind, int src)
+{
+	struct sync_act *a;
+
+	if (o->n >= o->cap)
+		return NULL;
+	a = &o->a[o->n++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	a->src = src;
+	return a;
+}
+
+static void
+event(struct out *o, int src, enum sync_event ev, int64_t value)
+{
+	struct sync_act *a = push(o, SYNC_ACT_EVENT, src);
+
+	if (a != NULL) {
+		a->ev = ev;
+		a->value_ns = value;
+	}
+}
+
+/* splitmix64: derive further random values from one seed value. */
+static uint64_t
+mix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static void
+local_or_unsync(struct sync *s, int64_t clock_ns)
+{
+	if (s->cfg.local_stratum == 0)
+		return;
+	s->sys.leap = PKT_LEAP_NONE;
+	s->sys.stratum = (uint8_t)s->cfg.local_stratum;
+	s->sys.refid = pkt_refid_str("LOCL");
+	s->sys.ref_ns = clock_ns;
+	s->sys.root_delay_ns = 0;
+	s->sys.root_disp_ns = 0;
+}
+
+void
+sync_init(struct sync *s, const struct sync_cfg *cfg, uint64_t seed,
+    int64_t clock_ns)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	s->sys_peer = -1;
+	s->rng = seed;
+	disc_init(&s->disc, &cfg->disc, cfg->initial_freq_ppb);
+	srv_sys_unsync(&s->sys, cfg->precision);
+	local_or_unsync(s, clock_ns);
+}
+
+int
+sync_add(struct sync *s, const struct sync_src_cfg *cfg, int64_t mono_ns)
+{
+	int i;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		struct sync_src *p = &s->src[i];
+
+		if (p->in_use)
+			continue;
+		memset(p, 0, sizeof(*p));
+		p->in_use = 1;
+		p->cfg = *cfg;
+		p->poll = cfg->minpoll;
+		p->stratum = 16;
+		p->leap = PKT_LEAP_UNSYNC;
+		p->sel = SEL_REJECT;
+		filt_init(&p->filt);
+		/* Spread first polls over a second so that many sources do
+		 * not go out in one burst. */
+		p->next_mono_ns =
+		    mono_ns + (int64_t)(mix(&s->rng) % (uint64_t)TS_NS_PER_S);
+		return i;
+	}
+	return -1;
+}
+
+void
+sync_remove(struct sync *s, int idx)
+{
+	if (idx < 0 || idx >= SYNC_MAX_SRC)
+		return;
+	s->src[idx].in_use = 0;
+	if (s->sys_peer == idx)
+		s->sys_peer = -1;
+}
+
+int64_t
+sync_next_timer(const struct sync *s)
+{
+	int64_t t = INT64_MAX;
+	int i;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++)
+		if (s->src[i].in_use && !s->src[i].kod_denied &&
+		    s->src[i].next_mono_ns < t)
+			t = s->src[i].next_mono_ns;
+	return t;
+}
+
+static int
+src_poll(const struct sync *s, const struct sync_src *p)
+{
+	int poll = s->disc.poll;
+
+	if (poll < p->cfg.minpoll)
+		poll = p->cfg.minpoll;
+	if (poll > p->cfg.maxpoll)
+		poll = p->cfg.maxpoll;
+	if (poll < p->kod_poll_min)
+		poll = p->kod_poll_min;
+	return poll;
+}
+
+/* Reach bookkeeping at each transmission (RFC 5905 section 13.1). */
+static void
+on_poll(struct sync *s, int i, int64_t clock_ns, struct out *o)
+{
+	struct sync_src *p = &s->src[i];
+	uint8_t was = p->reach;
+
+	p->reach = (uint8_t)(p->reach << 1);
+	if (p->xmt_sent != 0 && (p->reach & 0x6) == 0 && was != 0)
+		filt_miss(&p->filt, clock_ns);
+	if (was != 0 && p->reach == 0) {
+		event(o, i, SYNC_EV_UNREACHABLE, 0);
+		p->sel = SEL_REJECT;
+	}
+	if (p->reach == 0 && p->received > 0 &&
+	    ++p->unreach == UNREACH_REPLACE && p->cfg.from_pool)
+		event(o, i, SYNC_EV_REPLACE, 0);
+	if (p->burst_left == 0 &&
+	    (((p->cfg.flags & SYNC_IBURST) && p->reach == 0 && was == 0 &&
+	         p->unreach == 0) ||
+	        ((p->cfg.flags & SYNC_BURST) && was != 0)))
+		p->burst_left = IBURST_COUNT;
+}
+
+/* Data-minimized client request (RFC 9109 and the NTP client data
+ * minimization draft): only version, mode, poll and a random transmit. */
+static void
+send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
+    uint64_t *rnd, struct out *o)
+{
+	struct sync_src *p = &s->src[i];
+	struct sync_act *a = push(o, SYNC_ACT_SEND, i);
+	struct pkt_hdr h = { .version = p->cfg.version ? p->cfg.version : 4,
+		.mode = PKT_MODE_CLIENT };
+
+	if (a == NULL)
+		return;
+	on_poll(s, i, clock_ns, o);
+	p->poll = src_poll(s, p);
+	h.poll = (int8_t)p->poll;
+	do
+		p->xmt_sent = mix(rnd);
+	while (p->xmt_sent == 0);
+	h.xmt_ts = p->xmt_sent;
+	a->len = pkt_encode_hdr(&h, a->pkt, sizeof(a->pkt));
+	p->t1_ns = clock_ns;
+	p->t1_mono_ns = mono_ns;
+	p->sent++;
+	if (p->burst_left > 1) {
+		p->burst_left--;
+		p->next_mono_ns = mono_ns + BURST_SPACING_S * TS_NS_PER_S;
+		return;
+	}
+	p->burst_left = 0;
+	p->next_mono_ns = mono_ns + ts_log2_ns(h.poll);
+}
+
+size_t
+sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
+    uint64_t rand64, struct sync_act *act, size_t cap)
+{
+	struct out o = { act, 0, cap };
+	uint64_t rnd = rand64;
+	int i;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		struct sync_src *p = &s->src[i];
+
+		if (!p->in_use || p->kod_denied || p->next_mono_ns > mono_ns)
+			continue;
+		if (o.n + 4 > o.cap)
+			break;
+		send_request(s, i, clock_ns, mono_ns, &rnd, &o);
+	}
+	return o.n;
+}
+
+/* RFC 5905 section 11.2 root distance of a source right now. */
+static int64_t
+root_dist(const struct sync_src *p, int64_t clock_ns)
+{
+	return ts_root_distance(p->root_delay_ns, p->root_disp_ns,
+	    p->filt.delay_ns, filt_disp_at(&p->filt, clock_ns),
+	    p->filt.jitter_ns);
+}
+
+static int
+usable(const struct sync_src *p, int64_t clock_ns)
+{
+	return p->in_use && !p->kod_denied && p->reach != 0 &&
+	    p->filt.have_out && p->stratum >= 1 && p->stratum < 16 &&
+	    p->leap != PKT_LEAP_UNSYNC && root_dist(p, clock_ns) < MAXDIST_NS;
+}
+
+static void
+kiss(struct sync *s, int i, const char *code, struct out *o)
+{
+	struct sync_src *p = &s->src[i];
+	struct sync_act *a = push(o, SYNC_ACT_EVENT, i);
+
+	if (a != NULL) {
+		a->ev = SYNC_EV_KOD;
+		memcpy(a->kiss, code, sizeof(a->kiss));
+	}
+	/* RFC 5905 section 7.4: DENY and RSTR demobilize, RATE backs off. */
+	if (strcmp(code, "DENY") == 0 || strcmp(code, "RSTR") == 0) {
+		p->kod_denied = 1;
+		p->sel = SEL_REJECT;
+		if (s->sys_peer == i)
+			s->sys_peer = -1;
+	} else if (strcmp(code, "RATE") == 0) {
+		int np = src_poll(s, p) + 1;
+
+		p->kod_poll_min = np > KOD_POLL_MAX ? KOD_POLL_MAX : np;
+		p->burst_left = 0;
+		p->next_mono_ns = p->t1_mono_ns + ts_log2_ns(p->kod_poll_min);
+	}
+}
+
+static void
+take_header(struct sync_src *p, const struct exch_sample *x)
+{
+	p->leap = x->leap;
+	p->stratum = x->stratum;
+	p->precision = x->precision;
+	p->refid = x->refid;
+	p->root_delay_ns = x->root_delay_ns;
+	p->root_disp_ns = x->root_disp_ns;
+}
+
+/* ntpd's peer status word: high byte configured|reachable|select code;
+ * low byte left 0 (we keep no per-peer event counter). */
+static unsigned
+status_word(const struct sync_src *p)
+{
+	static const unsigned code[] = { 0, 1, 2, 4, 6 };
+
+	return (0x80u | (p->reach ? 0x10u : 0) | code[p->sel]) << 8;
+}
+
+static void
+peerstats(const struct sync_src *p, int i, const struct exch_sample *x,
+    struct out *o)
+{
+	struct sync_act *a = push(o, SYNC_ACT_PEERSTATS, i);
+
+	if (a == NULL)
+		return;
+	a->status = status_word(p);
+	a->offset_ns = x->offset_ns;
+	a->delay_ns = x->delay_ns;
+	a->disp_ns = x->disp_ns;
+	a->jitter_ns = p->filt.jitter_ns;
+}
+
+/* Leap announcement of the majority of survivors (RFC 5905 section
+ * 11.2.3 leaves the vote to the implementation; ntpd uses a majority). */
+static void
+leap_vote(struct sync *s, struct out *o)
+{
+	int i, n = 0, ins = 0, del = 0, want;
+	struct sync_act *a;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		const struct sync_src *p = &s->src[i];
+
+		if (!p->in_use ||
+		    (p->sel != SEL_CANDIDATE && p->sel != SEL_SYSPEER))
+			continue;
+		n++;
+		ins += p->leap == PKT_LEAP_INSERT;
+		del += p->leap == PKT_LEAP_DELETE;
+	}
+	want = 2 * ins > n ? 1 : 2 * del > n ? -1 : 0;
+	s->sys.leap = want == 1 ? PKT_LEAP_INSERT
+	    : want == -1        ? PKT_LEAP_DELETE
+	                        : PKT_LEAP_NONE;
+	if (want == s->leap_armed || (a = push(o, SYNC_ACT_LEAP, -1)) == NULL)
+		return;
+	a->value_ns = want;
+	s->leap_armed = want;
+	if (want != 0)
+		event(o, -1, SYNC_EV_LEAP_ARMED, want);
+}
+
+/* RFC 5905 section 11.2.3 clock_update: the system variables we serve
+ * follow the system peer. */
+static void
+update_sys(struct sync *s, int64_t clock_ns)
+{
+	const struct sync_src *p = &s->src[s->sys_peer];
+
+	s->sys.stratum = (uint8_t)(p->stratum + 1);
+	s->sys.refid = p->cfg.refid;
+	s->sys.ref_ns = clock_ns;
+	s->sys.root_delay_ns = p->root_delay_ns + p->filt.delay_ns;
+	s->sys.root_disp_ns = p->root_disp_ns +
+	    filt_disp_at(&p->filt, clock_ns) + p->filt.jitter_ns +
+	    ts_abs(s->sys_offset_ns);
+}
+
+static int
+valid_stages(const struct sync_src *p)
+{
+	int i, n = 0;
+
+	for (i = 0; i < p->filt.n; i++)
+		n += p->filt.st[i].disp_ns < TS_MAXDISP_NS;
+	return n;
+}
+
+/* At start-up, selection waits until every source has a full enough
+ * filter for its interval to be narrow, or has had its chance (the
+ * initial burst): otherwise the first sources to answer, with intervals
+ * still seconds wide, would all look like truechimers and a falseticker
+ * could be followed. */
+static int
+settled(const struct sync *s, int64_t clock_ns)
+{
+	int i;
+
+	if (s->settled)
+		return 1;
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		const struct sync_src *p = &s->src[i];
+
+		if (p->in_use && !p->kod_denied && p->sent < SETTLE_POLLS &&
+		    (!usable(p, clock_ns) || valid_stages(p) < SETTLE_STAGES))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+run_selection(struct sync *s, int64_t clock_ns, struct out *o)
+{
+	struct sel_cand c[SYNC_MAX_SRC];
+	struct sel_result r;
+	int i, prev = s->sys_peer;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		const struct sync_src *p = &s->src[i];
+		int u = usable(p, clock_ns);
+
+		c[i] = (struct sel_cand){ .usable = u,
+			.prefer = (p->cfg.flags & SYNC_PREFER) != 0,
+			.noselect = (p->cfg.flags & SYNC_NOSELECT) != 0,
+			.stratum = p->stratum,
+			.offset_ns = p->filt.offset_ns,
+			.jitter_ns = p->filt.jitter_ns,
+			.root_dist_ns =
+			    u ? root_dist(p, clock_ns) : MAXDIST_NS };
+	}
+	if (!settled(s, clock_ns))
+		return;
+	s->settled = 1;
+	sel_run(&s->cfg.sel, c, SYNC_MAX_SRC, prev, &r);
+	for (i = 0; i < SYNC_MAX_SRC; i++)
+		s->src[i].sel = r.status[i];
+	s->sys_offset_ns = r.offset_ns;
+	s->sys_jitter_ns = r.jitter_ns;
+	s->sys_peer = r.sys_peer;
+	if (r.sys_peer >= 0 && r.sys_peer != prev)
+		event(o, r.sys_peer, SYNC_EV_SYNCED,
+		    s->src[r.sys_peer].stratum);
+	if (r.sys_peer < 0 && prev >= 0)
+		event(o, prev, SYNC_EV_LOST, 0);
+	if (!r.majority && r.n_truechimers == 0 && !s->no_majority_logged) {
+		for (i = 0; i < SYNC_MAX_SRC && !c[i].usable; i++)
+			;
+		if (i < SYNC_MAX_SRC) {
+			event(o, -1, SYNC_EV_NO_MAJORITY, 0);
+			s->no_majority_logged = 1;
+		}
+	}
+	if (r.majority)
+		s->no_majority_logged = 0;
+	if (s->sys_peer < 0)
+		local_or_unsync(s, clock_ns);
+}
+
+/* The uncertainty of one sample for the regression: half its delay in
+ * excess of the smallest delay this source showed recently, with a floor
+ * at the clock precision (doc/algorithm.md, "Estimation"). */
+static int64_t
+sample_sigma(const struct sync_src *p, const struct exch_sample *x, int8_t prec)
+{
+	int64_t dmin = x->delay_ns, floor_ns = ts_log2_ns(prec);
+	int i;
+
+	for (i = 0; i < p->filt.n; i++)
+		if (p->filt.st[i].disp_ns < TS_MAXDISP_NS &&
+		    p->filt.st[i].delay_ns < dmin)
+			dmin = p->filt.st[i].delay_ns;
+	if (floor_ns < dmin / 64)
+		floor_ns = dmin / 64;
+	return (x->delay_ns - dmin) / 2 + floor_ns;
+}
+
+static void
+loopstats(const struct sync *s, struct out *o)
+{
+	struct sync_act *a = push(o, SYNC_ACT_LOOPSTATS, -1);
+
+	if (a == NULL)
+		return;
+	a->offset_ns = s->disc.offset_ns;
+	a->freq_ppb = s->disc.freq_ppb;
+	a->jitter_ns = s->disc.jitter_ns;
+	a->wander_ppb = s->disc.wander_ppb;
+	a->poll = s->disc.poll;
+}
+
+static void
+discipline(struct sync *s, int i, const struct exch_sample *x, int64_t mono_ns,
+    int64_t clock_ns, struct out *o)
+{
+	struct sync_act *a;
+	struct disc_cmd cmd;
+	enum disc_verdict v;
+
+	v = disc_update(&s->disc, mono_ns, x->offset_ns,
+	    sample_sigma(&s->src[i], x, s->cfg.precision), &cmd);
+	if (v == DISC_SPIKE) {
+		event(o, i, SYNC_EV_SPIKE, x->offset_ns);
+		return;
+	}
+	if (v == DISC_PANIC) {
+		event(o, i, SYNC_EV_PANIC, x->offset_ns);
+		s->done = 1;
+		return;
+	}
+	if ((a = push(o, SYNC_ACT_CLOCK, i)) != NULL) {
+		a->do_step = v == DISC_STEP;
+		a->cmd = cmd;
+	}
+	if (v == DISC_STEP) {
+		event(o, i, SYNC_EV_STEP, cmd.step_ns);
+		/* Stored samples were measured against the old clock. */
+		for (i = 0; i < SYNC_MAX_SRC; i++)
+			filt_shift(&s->src[i].filt, cmd.step_ns);
+	}
+	loopstats(s, o);
+	if (s->sys_peer >= 0)
+		update_sys(s, clock_ns);
+	if (s->cfg.quit_after_set && !s->done) {
+		s->done = 1;
+		event(o, -1, SYNC_EV_DONE, 0);
+	}
+}
+
+static int
+take_reply(struct sync *s, int i, const uint8_t *buf, size_t len,
+    int64_t rx_clock_ns, struct exch_sample *x, struct out *o)
+{
+	struct sync_src *p = &s->src[i];
+	enum exch_verdict v;
+
+	if (p->xmt_sent == 0) { /* duplicate or unsolicited */
+		p->bogus++;
+		return -1;
+	}
+	v = exch_check(buf, len, p->xmt_sent, p->t1_ns, rx_clock_ns,
+	    PKT_MODE_SERVER, s->cfg.precision, x);
+	if (v == EXCH_SHORT || v == EXCH_BAD_MODE || v == EXCH_BAD_ORIGIN) {
+		p->bogus++;
+		return -1;
+	}
+	p->xmt_sent = 0;
+	if (v == EXCH_KOD) {
+		kiss(s, i, x->kiss, o);
+		return -1;
+	}
+	if (p->reach == 0 || p->received == 0)
+		event(o, i, SYNC_EV_REACHABLE, 0);
+	p->reach |= 1;
+	p->unreach = 0;
+	p->received++;
+	take_header(p, x);
+	return v == EXCH_OK ? 0 : -1;
+}
+
+size_t
+sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
+    int64_t rx_clock_ns, int64_t mono_ns, struct sync_act *act, size_t cap)
+{
+	struct out o = { act, 0, cap };
+	struct exch_sample x;
+	struct sync_src *p;
+	struct filt_sample fs;
+
+	if (idx < 0 || idx >= SYNC_MAX_SRC || !s->src[idx].in_use || s->done)
+		return 0;
+	p = &s->src[idx];
+	if (take_reply(s, idx, buf, len, rx_clock_ns, &x, &o) != 0)
+		return o.n;
+	p->last_rx_mono_ns = mono_ns;
+	fs = (struct filt_sample){ x.offset_ns, x.delay_ns, x.disp_ns,
+		rx_clock_ns };
+	filt_add(&p->filt, &fs, s->cfg.precision);
+	run_selection(s, rx_clock_ns, &o);
+	peerstats(p, idx, &x, &o);
+	if (p->sel == SEL_CANDIDATE || p->sel == SEL_SYSPEER) {
+		leap_vote(s, &o);
+		discipline(s, idx, &x, mono_ns, rx_clock_ns, &o);
+	}
+	return o.n;
+}
+
+char
+sync_tally(const struct sync *s, int idx)
+{
+	if (idx < 0 || idx >= SYNC_MAX_SRC || !s->src[idx].in_use)
+		return ' ';
+	switch (s->src[idx].sel) {
+	case SEL_REJECT:
+		return ' ';
+	case SEL_FALSETICK:
+		return 'x';
+	case SEL_EXCESS:
+		return '.';
+	case SEL_CANDIDATE:
+		return '+';
+	case SEL_SYSPEER:
+		return '*';
+	}
+	return ' ';
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * sync: the client side of the daemon as one pure state machine.  It owns
+ * the associations (polling, reach, iburst, KoD, clock filter), runs
+ * selection and the discipline, and says what the shell must do as a
+ * list of actions: send this request to source i, step/slew/set the
+ * frequency of the clock, log this event, write this statistics line.
+ * Time and randomness come in as arguments; nothing here reads a clock.
+ *
+ * Two time bases come in with every call: mono_ns (CLOCK_MONOTONIC, for
+ * timers: never jumps) and clock_ns (the disciplined clock being served,
+ * for timestamps).
+ */
+#ifndef STRATUM_SYNC_H
+#define STRATUM_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/disc.h"
+#include "core/filt.h"
+#include "core/sel.h"
+#include "core/srv.h"
+
+#define SYNC_MAX_SRC SEL_MAX
+#define SYNC_MAX_ACTS 64 /* a caller's action array needs this many */
+
+/* Source flags (same values as conf's CONF_SRC_*). */
+#define SYNC_IBURST 0x01u
+#define SYNC_BURST 0x02u
+#define SYNC_PREFER 0x04u
+#define SYNC_NOSELECT 0x08u
+
+struct sync_src_cfg {
+	unsigned flags;
+	int minpoll, maxpoll;
+	uint8_t version;
+	uint32_t refid; /* what we serve when this is the system peer:
+			     IPv4 address, or MD5 prefix of IPv6 */
+	int from_pool;  /* may be replaced when unreachable/falseticker */
+};
+
+struct sync_cfg {
+	struct sel_cfg sel;
+	struct disc_cfg disc;
+	int local_stratum;        /* 0: none */
+	int8_t precision;         /* log2 s of the local clock */
+	int64_t initial_freq_ppb; /* drift file */
+	int quit_after_set;       /* -q: one clock setting, then SYNC_EV_DONE */
+};
+
+enum sync_event {
+	SYNC_EV_SYNCED,      /* new system peer: src, stratum in value */
+	SYNC_EV_LOST,        /* no system peer any more */
+	SYNC_EV_NO_MAJORITY, /* sources disagree: clock left alone */
+	SYNC_EV_STEP,        /* clock stepped by value_ns */
+	SYNC_EV_SPIKE,       /* offset value_ns ignored (step-out pending) */
+	SYNC_EV_PANIC,       /* offset value_ns beyond panic: giving up */
+	SYNC_EV_KOD,         /* src sent kiss code `kiss` */
+	SYNC_EV_REACHABLE,   /* src answers */
+	SYNC_EV_UNREACHABLE, /* src stopped answering (reach went 0) */
+	SYNC_EV_REPLACE,     /* pool member src should be replaced */
+	SYNC_EV_LEAP_ARMED,  /* leap second value_ns (+1/-1) announced */
+	SYNC_EV_DONE,        /* -q: the clock was set; exit */
+};
+
+enum sync_act_kind {
+	SYNC_ACT_SEND,      /* send pkt[0..len) to src */
+	SYNC_ACT_CLOCK,     /* apply disc command (step and/or freq+slew) */
+	SYNC_ACT_LEAP,      /* tell the backend: leap value (+1, -1, 0) */
+	SYNC_ACT_EVENT,     /* log */
+	SYNC_ACT_PEERSTATS, /* one peerstats line for src */
+	SYNC_ACT_LOOPSTATS, /* one loopstats line */
+};
+
+struct sync_act {
+	enum sync_act_kind kind;
+	int src; /* source index, -1 for the system */
+	/* SEND */
+	uint8_t pkt[48];
+	size_t len;
+	/* CLOCK */
+	int do_step;
+	struct disc_cmd cmd;
+	/* EVENT / LEAP */
+	enum sync_event ev;
+	int64_t value_ns;
+	char kiss[5];
+	/* PEERSTATS: status word (ntpd's peer status), offset, delay,
+	 * dispersion, jitter; LOOPSTATS: offset, freq, jitter, wander,
+	 * poll exponent */
+	unsigned status;
+	int64_t offset_ns, delay_ns, disp_ns, jitter_ns;
+	int64_t freq_ppb, wander_ppb;
+	int poll;
+};
+
+/* Per-source state, readable by the shell (for `stratum peers`). */
+struct sync_src {
+	int in_use;
+	struct sync_src_cfg cfg;
+	struct filt filt;
+	int poll;             /* current poll exponent */
+	uint8_t reach;        /* 8-bit reach register */
+	int unreach;          /* polls without a reply since reach went 0 */
+	int burst_left;       /* packets left in the current (i)burst */
+	int64_t next_mono_ns; /* next transmission */
+	uint64_t xmt_sent;    /* random transmit value of the outstanding
+				   request (0: none) */
+	int64_t t1_ns;        /* clock time it left */
+	int64_t t1_mono_ns;
+	/* from the last good reply */
+	uint8_t leap, stratum;
+	int8_t precision;
+	uint32_t refid; /* the server's refid */
+	int64_t root_delay_ns, root_disp_ns;
+	int64_t last_rx_mono_ns;
+	enum sel_status sel;
+	int kod_denied;   /* DENY/RSTR: demobilized */
+	int kod_poll_min; /* RATE: poll floor raised */
+	uint64_t sent, received, bogus;
+};
+
+struct sync {
+	struct sync_cfg cfg;
+	struct sync_src src[SYNC_MAX_SRC];
+	struct disc disc;
+	int sys_peer;       /* -1: none */
+	struct srv_sys sys; /* what the server says */
+	int64_t sys_offset_ns, sys_jitter_ns;
+	int no_majority_logged;
+	int settled;    /* start-up hold over (see sync.c) */
+	int leap_armed; /* +1 insert, -1 delete, 0 none */
+	int done;
+	uint64_t rng; /* state for poll jitter, seeded by caller */
+};
+
+/* Set up with no sources; seed drives poll randomisation. */
+void sync_init(struct sync *s, const struct sync_cfg *cfg, uint64_t seed,
+    int64_t clock_ns);
+
+/* Add a source; returns its index or -1 when full.  The first request
+ * goes out at the next sync_on_timer. */
+int sync_add(struct sync *s, const struct sync_src_cfg *cfg, int64_t mono_ns);
+
+/* Remove a source (pool replacement, reload). */
+void sync_remove(struct sync *s, int idx);
+
+/* When the next timer is due (CLOCK_MONOTONIC ns); INT64_MAX if never. */
+int64_t sync_next_timer(const struct sync *s);
+
+/*
+ * Timers: send the requests that are due.  rand64 supplies one fresh
+ * 64-bit random value per call (the transmit timestamp of a request;
+ * calls that send several requests derive the others from it).  Returns
+ * the number of actions written to act (cap >= SYNC_MAX_ACTS).
+ */
+size_t sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
+    uint64_t rand64, struct sync_act *act, size_t cap);
+
+/*
+ * A datagram from source idx arrived at rx_clock_ns (clock time, from the
+ * kernel timestamp) / mono_ns.  Validates it (origin, mode, KoD...),
+ * updates the source and, when the filter yields a new sample, runs
+ * selection and the discipline.  Returns the number of actions.
+ */
+size_t sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
+    int64_t rx_clock_ns, int64_t mono_ns, struct sync_act *act, size_t cap);
+
+/* ntpd's one-character tally code for a source: ' ', 'x', '.', '-', '+',
+ * '#', '*'. */
+char sync_tally(const struct sync *s, int idx);
+
+#endif

@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: ISC
+/* assoc: sources, resolution, request sockets and core actions. */
+#include "daemon/assoc.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/md5.h"
+#include "core/pkt.h"
+#include "core/ts.h"
+#include "os/drift.h"
+#include "os/rnd.h"
+
+#define RETRY_FIRST_S 2       /* first resolution retry */
+#define RETRY_MAX_S 1024      /* back-off ceiling */
+#define POOL_RERESOLVE_S 3600 /* pools re-resolved hourly when short */
+#define DRIFT_EVERY_S 3600
+#define FALSETICK_REPLACE 8 /* samples as falseticker before replacing */
+
+static uint64_t
+rand64(void)
+{
+	uint64_t v = 0;
+
+	if (rnd_u64(&v) != 0)
+		v = (uint64_t)clk_real_now() * 0x9E3779B97F4A7C15ULL;
+	return v;
+}
+
+static const char *
+src_name(const struct assoc *a, int i)
+{
+	return i >= 0 ? a->src[i].addr_str : "system";
+}
+
+/* RFC 5905 section 7.3: IPv4 refid is the address, IPv6 the first four
+ * octets of the MD5 digest of the address. */
+static uint32_t
+refid_of(const struct udp_peer *p)
+{
+	const struct sockaddr_in *s4 = (const void *)&p->sa;
+	const struct sockaddr_in6 *s6 = (const void *)&p->sa;
+
+	if (p->sa.ss_family == AF_INET)
+		return ntohl(s4->sin_addr.s_addr);
+	return md5_refid6(s6->sin6_addr.s6_addr);
+}
+
+static void
+sync_config(const struct conf *c, const struct asc_opts *o, double drift_ppm,
+    struct sync_cfg *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->sel.minclock = c->tos_minclock;
+	sc->sel.maxclock = c->tos_maxclock;
+	sc->sel.minsane = c->tos_minsane;
+	sc->disc.step_ns = ts_from_s(c->tinker_step_s);
+	sc->disc.panic_ns = ts_from_s(c->tinker_panic_s);
+	sc->disc.stepout_ns = ts_from_s(c->tinker_stepout_s);
+	sc->disc.panic_once_ok = o->allow_big_first;
+	sc->disc.minpoll = CONF_POLL_MAX;
+	sc->disc.maxpoll = CONF_POLL_MIN;
+	for (size_t i = 0; i < c->n_sources; i++) {
+		if (c->sources[i].minpoll_log2 < sc->disc.minpoll)
+			sc->disc.minpoll = c->sources[i].minpoll_log2;
+		if (c->sources[i].maxpoll_log2 > sc->disc.maxpoll)
+			sc->disc.maxpoll = c->sources[i].maxpoll_log2;
+	}
+	if (c->n_sources == 0) {
+		sc->disc.minpoll = CONF_DEFAULT_MINPOLL;
+		sc->disc.maxpoll = CONF_DEFAULT_MAXPOLL;
+	}
+	sc->local_stratum = c->local_stratum;
+	sc->precision = (int8_t)clk_precision_log2();
+	sc->initial_freq_ppb = (int64_t)(drift_ppm * 1000.0);
+	sc->quit_after_set = o->quit_after_set;
+}
+
+static double
+read_drift(const struct assoc *a)
+{
+	double ppm = 0;
+	int r;
+
+	if (a->conf->driftfile[0] == '\0')
+		return 0;
+	r = drift_read(a->conf->driftfile, &ppm);
+	if (r == 0)
+		log_msg(a->log, LOG_INFO,
+		    "frequency initialized %.3f PPM from "
+		    "%s",
+		    ppm, a->conf->driftfile);
+	else if (r == -2)
+		log_msg(a->log, LOG_WARNING, "%s: not a frequency; ignored",
+		    a->conf->driftfile);
+	return r == 0 ? ppm : 0;
+}
+
+static void
+open_stats(struct assoc *a)
+{
+	const struct conf *c = a->conf;
+	const char *lt = "day", *pt = "day";
+	size_t i;
+
+	for (i = 0; i < c->n_filegens; i++) {
+		if (strcmp(c->filegens[i].name, "loopstats") == 0)
+			lt = c->filegens[i].type;
+		if (strcmp(c->filegens[i].name, "peerstats") == 0)
+			pt = c->filegens[i].type;
+	}
+	stats_open(&a->loopstats, c->statsdir, "loopstats", lt,
+	    c->statsdir[0] && (c->statistics & CONF_STAT_LOOPSTATS));
+	stats_open(&a->peerstats, c->statsdir, "peerstats", pt,
+	    c->statsdir[0] && (c->statistics & CONF_STAT_PEERSTATS));
+}
+
+void
+asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
+    struct clk *clk, const struct asc_opts *o)
+{
+	struct sync_cfg sc;
+	size_t i;
+	int64_t now = clk_mono_now();
+
+	memset(a, 0, sizeof(*a));
+	a->conf = c;
+	a->log = lg;
+	a->clk = clk;
+	for (i = 0; i < SYNC_MAX_SRC; i++)
+		a->src[i].fd = -1;
+	sync_config(c, o, read_drift(a), &sc);
+	sync_init(&a->sync, &sc, rand64(), clk_now(clk));
+	if (sc.initial_freq_ppb != 0)
+		clk_apply(clk, 0, 0, sc.initial_freq_ppb, 0);
+	open_stats(a);
+	for (i = 0; i < c->n_sources; i++) {
+		a->names[i].cs = &c->sources[i];
+		a->names[i].lk.fd = -1;
+		a->names[i].retry_mono_ns = now;
+		a->names[i].backoff_s = RETRY_FIRST_S;
+	}
+	a->n_names = c->n_sources;
+	a->next_drift_mono_ns = now + DRIFT_EVERY_S * TS_NS_PER_S;
+}
+
+static int
+have_addr(const struct assoc *a, const struct udp_peer *p)
+{
+	int i;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++)
+		if (a->sync.src[i].in_use && a->src[i].addr.len == p->len &&
+		    memcmp(&a->src[i].addr.sa, &p->sa, p->len) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+n_sources(const struct assoc *a)
+{
+	int i, n = 0;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++)
+		n += a->sync.src[i].in_use;
+	return n;
+}
+
+static void
+add_source(struct assoc *a, int ni, const struct udp_peer *p)
+{
+	const struct conf_source *cs = a->names[ni].cs;
+	struct sync_src_cfg sc = { .flags = cs->flags,
+		.minpoll = cs->minpoll_log2,
+		.maxpoll = cs->maxpoll_log2,
+		.version = (uint8_t)cs->version,
+		.refid = refid_of(p),
+		.from_pool = cs->kind == CONF_SRC_POOL };
+	int i = sync_add(&a->sync, &sc, clk_mono_now());
+
+	if (i < 0) {
+		log_msg(a->log, LOG_WARNING, "%s: no room for more sources",
+		    cs->host);
+		return;
+	}
+	a->src[i].addr = *p;
+	a->src[i].name = ni;
+	a->src[i].fd = -1;
+	udp_addr_str((const struct sockaddr *)&p->sa, a->src[i].addr_str,
+	    sizeof(a->src[i].addr_str));
+	a->names[ni].n_active++;
+	if (cs->kind == CONF_SRC_POOL)
+		log_msg(a->log, LOG_INFO, "Soliciting pool server %s",
+		    a->src[i].addr_str);
+	else
+		log_msg(a->log, LOG_INFO, "%s %s (%s) added",
+		    conf_src_kind_name(cs->kind), cs->host, a->src[i].addr_str);
+}
+
+/* A server line takes its first address; a pool fills up to maxclock. */
+static void
+use_addrs(struct assoc *a, int ni, const struct udp_peer *p, int n)
+{
+	int k, pool = a->names[ni].cs->kind == CONF_SRC_POOL;
+
+	a->names[ni].backoff_s = RETRY_FIRST_S;
+	a->names[ni].retry_mono_ns = INT64_MAX;
+	for (k = 0; k < n; k++) {
+		if (!pool && a->names[ni].n_active > 0)
+			break;
+		if (pool && n_sources(a) >= a->conf->tos_maxclock)
+			break;
+		if (!have_addr(a, &p[k]))
+			add_source(a, ni, &p[k]);
+	}
+	if (pool && n_sources(a) < a->conf->tos_maxclock)
+		a->names[ni].retry_mono_ns =
+		    clk_mono_now() + POOL_RERESOLVE_S * TS_NS_PER_S;
+}
+
+static void
+lookup_failed(struct assoc *a, int ni, const char *why)
+{
+	struct asc_name *n = &a->names[ni];
+
+	log_msg(a->log, LOG_WARNING, "cannot resolve %s: %s; retrying in %d s",
+	    n->cs->host, why, n->backoff_s);
+	n->retry_mono_ns = clk_mono_now() + n->backoff_s * TS_NS_PER_S;
+	n->backoff_s =
+	    n->backoff_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : n->backoff_s * 2;
+}
+
+static void
+start_lookup(struct assoc *a, int ni)
+{
+	struct asc_name *n = &a->names[ni];
+	struct udp_peer addrs[LOOKUP_MAX_ADDRS];
+	int r = lookup_start(&n->lk, n->cs->host, n->cs->port, n->cs->family,
+	    addrs, LOOKUP_MAX_ADDRS);
+
+	n->retry_mono_ns = INT64_MAX;
+	if (r > 0)
+		use_addrs(a, ni, addrs, r);
+	else if (r == 0)
+		n->resolving = 1;
+	else
+		lookup_failed(a, ni, strerror(errno));
+}
+
+static void
+replace_source(struct assoc *a, int i, const char *why)
+{
+	struct asc_name *n = &a->names[a->src[i].name];
+
+	log_msg(a->log, LOG_NOTICE, "pool server %s %s; replacing",
+	    a->src[i].addr_str, why);
+	if (a->src[i].fd >= 0)
+		close(a->src[i].fd);
+	a->src[i].fd = -1;
+	sync_remove(&a->sync, i);
+	n->n_active--;
+	if (!n->resolving)
+		n->retry_mono_ns = clk_mono_now();
+}
+
+static void
+log_event(struct assoc *a, const struct sync_act *x)
+{
+	const char *s = src_name(a, x->src);
+	double v = ts_to_s(x->value_ns);
+
+	switch (x->ev) {
+	case SYNC_EV_SYNCED:
+		log_msg(a->log, LOG_NOTICE, "synchronized to %s, stratum %d", s,
+		    (int)x->value_ns);
+		break;
+	case SYNC_EV_LOST:
+		log_msg(a->log, LOG_NOTICE, "lost synchronization (was %s)", s);
+		break;
+	case SYNC_EV_NO_MAJORITY:
+		log_msg(a->log, LOG_WARNING,
+		    "no majority: the sources disagree "
+		    "with each other; clock not steered");
+		break;
+	case SYNC_EV_STEP:
+		log_msg(a->log, LOG_NOTICE, "time reset %+.6f s", v);
+		break;
+	case SYNC_EV_SPIKE:
+		log_msg(a->log, LOG_INFO,
+		    "%s: offset %+.6f s beyond the step "
+		    "threshold; waiting for step-out",
+		    s, v);
+		break;
+	case SYNC_EV_PANIC:
+		log_msg(a->log, LOG_ERR,
+		    "%s: offset %+.3f s beyond the panic "
+		    "threshold; set the clock by hand or start with -g",
+		    s, v);
+		a->want_exit = 1;
+		a->exit_code = 1;
+		break;
+	case SYNC_EV_KOD:
+		log_msg(a->log, LOG_NOTICE, "server %s: kiss-o'-death %s", s,
+		    x->kiss);
+		break;
+	case SYNC_EV_REACHABLE:
+		log_msg(a->log, LOG_INFO, "%s: reachable", s);
+		break;
+	case SYNC_EV_UNREACHABLE:
+		log_msg(a->log, LOG_NOTICE, "%s: unreachable", s);
+		break;
+	case SYNC_EV_REPLACE:
+		replace_source(a, x->src, "unreachable");
+		break;
+	case SYNC_EV_LEAP_ARMED:
+		log_msg(a->log, LOG_NOTICE,
+		    "leap second %s announced for the "
+		    "end of the UTC day",
+		    x->value_ns > 0 ? "insertion" : "deletion");
+		break;
+	case SYNC_EV_DONE:
+		log_msg(a->log, LOG_NOTICE, "time set; exiting (-q)");
+		a->want_exit = 1;
+		break;
+	}
+}
+
+static void
+do_send(struct assoc *a, const struct sync_act *x)
+{
+	struct asc_src *s = &a->src[x->src];
+
+	/* A new socket per request: a fresh random source port (RFC 9109),
+	 * and a late reply to the previous request cannot be mistaken. */
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = udp_open_client(s->addr.sa.ss_family);
+	if (s->fd < 0) {
+		log_msg(a->log, LOG_ERR, "socket: %s", strerror(errno));
+		return;
+	}
+	if (udp_send(s->fd, x->pkt, x->len, &s->addr) != 0)
+		log_msg(a->log, LOG_INFO, "%s: send: %s", s->addr_str,
+		    strerror(errno));
+}
+
+static void
+do_clock(struct assoc *a, const struct sync_act *x)
+{
+	const struct sync *s = &a->sync;
+
+	if (clk_apply(a->clk, x->do_step, x->cmd.step_ns, x->cmd.freq_ppb,
+	        x->cmd.slew_ns) != 0) {
+		if (!a->none_warned)
+			log_msg(a->log, LOG_INFO,
+			    "clock backend %s: not "
+			    "adjusting the clock (%s)",
+			    clk_kind_name(a->clk->kind), strerror(errno));
+		a->none_warned = 1;
+		return;
+	}
+	clk_set_sync(a->clk, 1, s->sys.root_delay_ns / 2 + s->sys.root_disp_ns,
+	    s->sys_jitter_ns);
+}
+
+static void
+do_stats(struct assoc *a, const struct sync_act *x)
+{
+	char line[STATS_LINE_MAX];
+	int64_t now = clk_now(a->clk);
+
+	if (x->kind == SYNC_ACT_LOOPSTATS) {
+		if (stats_loop_line(line, sizeof(line), now,
+		        ts_to_s(x->offset_ns), (double)x->freq_ppb / 1000.0,
+		        ts_to_s(x->jitter_ns), (double)x->wander_ppb / 1000.0,
+		        x->poll) >= 0)
+			stats_write(&a->loopstats, now, line);
+		return;
+	}
+	if (stats_peer_line(line, sizeof(line), now, a->src[x->src].addr_str,
+	        x->status, ts_to_s(x->offset_ns), ts_to_s(x->delay_ns),
+	        ts_to_s(x->disp_ns), ts_to_s(x->jitter_ns)) >= 0)
+		stats_write(&a->peerstats, now, line);
+}
+
+static void
+run_actions(struct assoc *a, const struct sync_act *x, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (x[i].kind) {
+		case SYNC_ACT_SEND:
+			do_send(a, &x[i]);
+			break;
+		case SYNC_ACT_CLOCK:
+			do_clock(a, &x[i]);
+			break;
+		case SYNC_ACT_LEAP:
+			clk_set_leap(a->clk, (int)x[i].value_ns);
+			break;
+		case SYNC_ACT_EVENT:
+			log_event(a, &x[i]);
+			break;
+		case SYNC_ACT_PEERSTATS:
+		case SYNC_ACT_LOOPSTATS:
+			do_stats(a, &x[i]);
+			break;
+		}
+	}
+}
+
+size_t
+asc_pollfds(struct assoc *a, struct pollfd *pfd, int *tag, size_t cap)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < SYNC_MAX_SRC && n < cap; i++)
+		if (a->sync.src[i].in_use && a->src[i].fd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = a->src[i].fd,
+				.events = POLLIN };
+			tag[n++] = (int)i;
+		}
+	for (i = 0; i < a->n_names && n < cap; i++)
+		if (a->names[i].resolving) {
+			pfd[n] = (struct pollfd){ .fd = a->names[i].lk.fd,
+				.events = POLLIN };
+			tag[n++] = -(int)i - 1;
+		}
+	return n;
+}
+
+static void
+on_lookup(struct assoc *a, int ni)
+{
+	struct udp_peer addrs[LOOKUP_MAX_ADDRS];
+	char err[160];
+	int r;
+
+	a->names[ni].resolving = 0;
+	r = lookup_finish(&a->names[ni].lk, addrs, LOOKUP_MAX_ADDRS, err,
+	    sizeof(err));
+	if (r > 0)
+		use_addrs(a, ni, addrs, r);
+	else
+		lookup_failed(a, ni, err);
+}
+
+static void
+on_reply(struct assoc *a, int i)
+{
+	struct sync_act act[SYNC_MAX_ACTS];
+	uint8_t buf[1024];
+	struct udp_peer from;
+	int64_t rx;
+	ssize_t n;
+	size_t k;
+	int trunc;
+
+	n = udp_recv(a->src[i].fd, buf, sizeof(buf), &from, &rx, &trunc);
+	if (n < 0)
+		return;
+	/* Only the address we asked may answer (RFC 5905 section 8). */
+	if (trunc || from.len != a->src[i].addr.len ||
+	    memcmp(&from.sa, &a->src[i].addr.sa, from.len) != 0)
+		return;
+	k = sync_on_reply(&a->sync, i, buf, (size_t)n,
+	    clk_from_real(a->clk, rx), clk_mono_now(), act, SYNC_MAX_ACTS);
+	run_actions(a, act, k);
+	if (a->sync.src[i].in_use && a->sync.src[i].xmt_sent == 0 &&
+	    a->src[i].fd >= 0) {
+		close(a->src[i].fd);
+		a->src[i].fd = -1;
+	}
+}
+
+void
+asc_on_ready(struct assoc *a, int tag)
+{
+	if (tag < 0)
+		on_lookup(a, -tag - 1);
+	else if (a->sync.src[tag].in_use && a->src[tag].fd >= 0)
+		on_reply(a, tag);
+}
+
+int64_t
+asc_next_timer(const struct assoc *a)
+{
+	int64_t t = sync_next_timer(&a->sync);
+	size_t i;
+
+	for (i = 0; i < a->n_names; i++)
+		if (!a->names[i].resolving && a->names[i].retry_mono_ns < t)
+			t = a->names[i].retry_mono_ns;
+	return t < a->next_drift_mono_ns ? t : a->next_drift_mono_ns;
+}
+
+static void
+write_drift(struct assoc *a)
+{
+	double ppm = (double)a->sync.disc.freq_ppb / 1000.0;
+
+	if (a->conf->driftfile[0] == '\0' || a->sync.disc.updates == 0)
+		return;
+	if (drift_write(a->conf->driftfile, ppm) != 0)
+		log_msg(a->log, LOG_WARNING, "cannot write %s: %s",
+		    a->conf->driftfile, strerror(errno));
+}
+
+/* Pool members the selection keeps calling falsetickers are swapped
+ * for fresh ones. */
+static void
+check_falsetickers(struct assoc *a)
+{
+	int i;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		const struct sync_src *p = &a->sync.src[i];
+
+		if (p->in_use && p->cfg.from_pool && p->sel == SEL_FALSETICK &&
+		    p->received >= FALSETICK_REPLACE)
+			replace_source(a, i, "is a falseticker");
+	}
+}
+
+void
+asc_on_timer(struct assoc *a)
+{
+	struct sync_act act[SYNC_MAX_ACTS];
+	int64_t now = clk_mono_now();
+	size_t i, k;
+
+	for (i = 0; i < a->n_names; i++)
+		if (!a->names[i].resolving && a->names[i].retry_mono_ns <= now)
+			start_lookup(a, (int)i);
+	if (sync_next_timer(&a->sync) <= now) {
+		k = sync_on_timer(&a->sync, now, clk_now(a->clk), rand64(), act,
+		    SYNC_MAX_ACTS);
+		run_actions(a, act, k);
+	}
+	check_falsetickers(a);
+	if (a->next_drift_mono_ns <= now) {
+		write_drift(a);
+		a->next_drift_mono_ns = now + DRIFT_EVERY_S * TS_NS_PER_S;
+	}
+}
+
+const struct srv_sys *
+asc_sys(struct assoc *a)
+{
+	struct sync *s = &a->sync;
+
+	/* The local clock is always fresh as its own reference. */
+	if (s->sys_peer < 0 && a->conf->local_stratum)
+		s->sys.ref_ns = clk_now(a->clk);
+	return &s->sys;
+}
+
+void
+asc_close(struct assoc *a)
+{
+	size_t i;
+
+	write_drift(a);
+	for (i = 0; i < SYNC_MAX_SRC; i++)
+		if (a->src[i].fd >= 0)
+			close(a->src[i].fd);
+	for (i = 0; i < a->n_names; i++)
+		if (a->names[i].resolving)
+			lookup_cancel(&a->names[i].lk);
+	stats_close(&a->loopstats);
+	stats_close(&a->peerstats);
+}

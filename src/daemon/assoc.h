@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * assoc: the daemon's client half.  Turns the configured server/pool
+ * lines into core sync sources (resolving names without blocking, with
+ * back-off, and replacing pool members that fail), owns one socket per
+ * outstanding request (a fresh random source port each time, RFC 9109),
+ * and carries out the core's actions: sends, clock commands, leap
+ * arming, log lines, statistics files and the drift file.
+ */
+#ifndef STRATUM_ASSOC_H
+#define STRATUM_ASSOC_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "core/sync.h"
+#include "os/clk.h"
+#include "os/log.h"
+#include "os/lookup.h"
+#include "os/stats.h"
+#include "os/udp.h"
+
+struct asc_src {
+	int fd;   /* socket of the outstanding request, -1 */
+	int name; /* index into names[] */
+	struct udp_peer addr;
+	char addr_str[64];
+};
+
+struct asc_name {
+	const struct conf_source *cs;
+	struct lookup lk;
+	int resolving;
+	int64_t retry_mono_ns; /* next resolution; INT64_MAX: none due */
+	int backoff_s;
+	int n_active; /* sources currently from this line */
+};
+
+struct asc_opts {
+	int quit_after_set;  /* -q */
+	int allow_big_first; /* -g */
+};
+
+struct assoc {
+	struct sync sync;
+	struct asc_src src[SYNC_MAX_SRC];
+	struct asc_name names[CONF_MAX_SOURCES];
+	size_t n_names;
+	const struct conf *conf;
+	const struct logger *log;
+	struct clk *clk;
+	struct stats_file loopstats, peerstats;
+	int64_t next_drift_mono_ns;
+	int none_warned;
+	int want_exit; /* -q done, or panic */
+	int exit_code;
+};
+
+/* Set up from the configuration: reads the drift file, opens statistics
+ * files, starts resolving every server/pool line. */
+void asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
+    struct clk *clk, const struct asc_opts *o);
+
+/* Append the descriptors to watch to pfd (at most cap); returns the count.
+ * tag[i] receives what each one is (for asc_on_ready). */
+size_t asc_pollfds(struct assoc *a, struct pollfd *pfd, int *tag, size_t cap);
+
+/* A descriptor from asc_pollfds is readable. */
+void asc_on_ready(struct assoc *a, int tag);
+
+/* When asc_on_timer next needs to run (CLOCK_MONOTONIC ns). */
+int64_t asc_next_timer(const struct assoc *a);
+void asc_on_timer(struct assoc *a);
+
+/* The system variables to serve. */
+const struct srv_sys *asc_sys(struct assoc *a);
+
+/* Write the drift file and close everything. */
+void asc_close(struct assoc *a);
+
+#endif

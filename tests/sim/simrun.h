@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * simrun: one simulation run.  A client (core/sync over a simclk) polls
+ * n_srv simulated servers over simnet links; a discrete-event loop
+ * drives it in true time until duration_ns, and the client's true offset
+ * (its clock minus UTC) is sampled every second.  The result holds the
+ * figures scenarios check; simrun itself judges nothing.
+ */
+#ifndef STRATUM_SIMRUN_H
+#define STRATUM_SIMRUN_H
+
+#include <stdint.h>
+
+#include "simnet.h"
+#include "simosc.h"
+#include "simsrv.h"
+
+#define SIMRUN_MAX_SRV 8
+#define SIMRUN_MAX_PROBES 4
+#define SIMRUN_MAX_STEPS 8
+
+struct simrun_spec {
+	const char *name;
+	uint64_t seed;
+	int64_t t0_ns; /* start, true POSIX time */
+	int64_t duration_ns;
+	int64_t window_ns;     /* RMS and max over the last window_ns */
+	struct simosc_cfg clk; /* the client's oscillator */
+	int n_srv;
+	struct simsrv_cfg srv[SIMRUN_MAX_SRV];
+	struct simnet_link link; /* every path, both directions */
+	int64_t leap_t_ns;       /* a UTC midnight with an inserted second */
+	int n_probes;            /* one-off offset measurements at... */
+	int64_t probe_t_ns[SIMRUN_MAX_PROBES]; /* ...these true times */
+	/* 0 quiet; 1 periodic lines and events; 2 also every clock
+	 * command; 3 also the source's state after every reply */
+	int trace;
+	int64_t trace_every_ns;
+};
+
+struct simrun_result {
+	double rms_ns, max_ns; /* |offset| over the window */
+	double sync_s;         /* first sample within 1 ms; -1: never */
+	double settled_s;      /* within 1 ms from here on; -1: never */
+	uint64_t requests;     /* SEND actions */
+	int clock_cmds;        /* CLOCK actions */
+	int steps;             /* CLOCK actions with do_step */
+	double step_at_s[SIMRUN_MAX_STEPS]; /* when (since start) */
+	int64_t step_ns[SIMRUN_MAX_STEPS];  /* by how much */
+	int falseticker_peer; /* a falseticker was ever the system peer */
+	int no_majority;      /* SYNC_EV_NO_MAJORITY was reported */
+	int leaps;            /* leap seconds the clock backend applied */
+	double leap_at_s;     /* true time of the last one, since start */
+	double probe_ns[SIMRUN_MAX_PROBES]; /* offset at each probe */
+	double end_vs_srv0_ns; /* client minus server 0 at the end */
+	double freq_err_ppb;   /* frequency error left at the end */
+	double poll_s;         /* last interval between two requests to
+				  the system peer (or to server 0) */
+	const char *error;     /* the harness could not run it, or NULL */
+};
+
+/* Run one scenario; 0, or -1 with res->error set. */
+int simrun(const struct simrun_spec *sp, struct simrun_result *res);
+
+#endif

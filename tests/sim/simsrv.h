@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * simsrv: a simulated stratum-1 server (refid GPS, precision -20).  Its
+ * clock is true time plus its oscillator's phase error plus the faults
+ * the scenario gives it: a constant offset (a falseticker), a jump at a
+ * given true time, and a leap-second insertion it announces (leap
+ * indicator 1) until the UTC midnight where it applies it, at the same
+ * true instant as UTC itself.  Replies are built by core/srv, so the
+ * simulated server answers exactly as stratumd's would.
+ */
+#ifndef STRATUM_SIMSRV_H
+#define STRATUM_SIMSRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "simosc.h"
+
+struct simsrv_cfg {
+	struct simosc_cfg osc;
+	int64_t offset_ns; /* constant error of its reference */
+	int64_t jump_t_ns; /* true time of a clock jump (0: none) */
+	int64_t jump_ns;   /* size of that jump */
+	int64_t leap_t_ns; /* UTC midnight of an announced insertion */
+	int falseticker;   /* the scenario expects it never selected */
+	int64_t root_disp_ns;
+	int64_t proc_ns; /* receive to transmit, true time */
+};
+
+struct simsrv {
+	struct simsrv_cfg cfg;
+	struct simosc osc;
+	int64_t t0_ns;
+	uint64_t requests, replies;
+};
+
+void simsrv_init(struct simsrv *v, const struct simsrv_cfg *cfg, int64_t t0_ns,
+    uint64_t seed, uint64_t stream);
+
+/* The server's clock at true time t_ns (non-decreasing across calls). */
+int64_t simsrv_read(struct simsrv *v, int64_t t_ns);
+
+/*
+ * A request (req, len) arrives at true time t_ns.  Returns the length of
+ * the reply written to reply (cap >= len), which leaves at true time
+ * t_ns + cfg.proc_ns, or 0 when the server drops the request.
+ */
+size_t simsrv_answer(struct simsrv *v, const uint8_t *req, size_t len,
+    int64_t t_ns, uint8_t *reply, size_t cap);
+
+#endif

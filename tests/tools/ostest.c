@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: ISC
+/*
+ * ostest: checks of the OS-layer modules that touch the file system
+ * (stats, drift), run in a fresh directory from mkdtemp(3).
+ *
+ *   ostest
+ *
+ * Prints "ok - ..." / "not ok - ..." lines and a final
+ * "ostest: N passed, N failed"; exits 1 if any check failed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "os/drift.h"
+#include "os/stats.h"
+
+#define NS_PER_S INT64_C(1000000000)
+#define DAY_S INT64_C(86400)
+
+struct ot {
+	char dir[PATH_MAX];
+	int passed;
+	int failed;
+};
+
+static void
+check(struct ot *t, int ok, const char *what)
+{
+	printf("%sok - %s\n", ok ? "" : "not ", what);
+	if (ok)
+		t->passed++;
+	else
+		t->failed++;
+}
+
+static void
+check_str(struct ot *t, const char *got, const char *want, const char *what)
+{
+	int ok = got != NULL && strcmp(got, want) == 0;
+
+	check(t, ok, what);
+	if (!ok)
+		printf("#   got  \"%s\"\n#   want \"%s\"\n",
+		    got != NULL ? got : "(null)", want);
+}
+
+/* t->dir/name, or "" if it does not fit. */
+static const char *
+path_of(const struct ot *t, const char *name, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s/%s", t->dir, name);
+
+	if (n < 0 || (size_t)n >= cap)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* Contents of t->dir/name into buf (NUL-terminated); NULL if unreadable. */
+static const char *
+slurp(const struct ot *t, const char *name, char *buf, size_t cap)
+{
+	char path[PATH_MAX];
+	size_t n;
+	FILE *fp;
+
+	fp = fopen(path_of(t, name, path, sizeof(path)), "r");
+	if (fp == NULL)
+		return NULL;
+	n = fread(buf, 1, cap - 1, fp);
+	buf[n] = '\0';
+	(void)fclose(fp);
+	return buf;
+}
+
+static void
+put_file(const struct ot *t, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	fp = fopen(path_of(t, name, path, sizeof(path)), "w");
+	if (fp == NULL)
+		return;
+	(void)fputs(text, fp);
+	(void)fclose(fp);
+}
+
+static int
+exists(const struct ot *t, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	return lstat(path_of(t, name, path, sizeof(path)), &st) == 0;
+}
+
+/* Number of entries in t->dir other than "." and "..". */
+static int
+count_entries(const struct ot *t)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	d = opendir(t->dir);
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	}
+	(void)closedir(d);
+	return n;
+}
+
+/* Remove every entry of t->dir (the tests create no subdirectories). */
+static void
+clean_dir(const struct ot *t)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(t->dir);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		(void)unlink(path_of(t, de->d_name, path, sizeof(path)));
+	}
+	(void)closedir(d);
+}
+
+/* UTC instant: days since 1970 + seconds + nanoseconds. */
+static int64_t
+at(int64_t days, int64_t secs, int64_t ns)
+{
+	return (days * DAY_S + secs) * NS_PER_S + ns;
+}
+
+static void
+test_loop_line(struct ot *t)
+{
+	char buf[STATS_LINE_MAX];
+	int n;
+
+	/* The example line of ntpd's monitoring options page. */
+	n = stats_loop_line(buf, sizeof(buf),
+	    at(50935 - 40587, 75440, 31000000), 0.000006019, 13.778,
+	    0.000351733, 0.013380, 6);
+	check_str(t, buf,
+	    "50935 75440.031 0.000006019 13.778 0.000351733 0.013380 6",
+	    "loopstats: ntpd documentation example");
+	check(t, n == (int)strlen(buf), "loopstats: returns the length");
+	/* 2026-11-26T01:00:00.5Z is unix day 20783, MJD 61370. */
+	(void)stats_loop_line(buf, sizeof(buf), at(20783, 3600, 500000000),
+	    -0.000012345, -12.345, 0.000003456, 0.012, 10);
+	check_str(t, buf,
+	    "61370 3600.500 -0.000012345 -12.345 0.000003456 0.012000 10",
+	    "loopstats: 2026-11-26T01:00:00.5Z");
+	/* Truncated, not rounded: never "86400.000". */
+	(void)stats_loop_line(buf, sizeof(buf), at(20783, 86399, 999900000), 0,
+	    0, 0, 0, 4);
+	check_str(t, buf,
+	    "61370 86399.999 0.000000000 0.000 0.000000000 0.000000 4",
+	    "loopstats: last millisecond of the day");
+	/* Before 1970: 1969-12-31T23:59:59.5Z. */
+	(void)stats_loop_line(buf, sizeof(buf), -500000000, 0, 0, 0, 0, 6);
+	check_str(t, buf,
+	    "40586 86399.500 0.000000000 0.000 0.000000000 0.000000 6",
+	    "loopstats: before the unix epoch");
+	errno = 0;
+	n = stats_loop_line(buf, 20, at(20783, 0, 0), 0, 0, 0, 0, 6);
+	check(t, n == -1 && errno == ENOSPC,
+	    "loopstats: short buffer is ENOSPC");
+}
+
+static void
+test_peer_line(struct ot *t)
+{
+	char buf[STATS_LINE_MAX];
+	int n;
+
+	n = stats_peer_line(buf, sizeof(buf),
+	    at(48773 - 40587, 10847, 650000000), "127.127.4.1", 0x9714,
+	    -0.001605376, 0, 0.001424877, 0.000958674);
+	check_str(t, buf,
+	    "48773 10847.650 127.127.4.1 9714 -0.001605376 0.000000000 0.001424877 0.000958674",
+	    "peerstats: ntpd documentation example");
+	check(t, n == (int)strlen(buf), "peerstats: returns the length");
+	(void)stats_peer_line(buf, sizeof(buf), at(20783, 3600, 123456789),
+	    "192.0.2.1", 0x614, 0.000123456, 0.001234567, 0.000456789,
+	    0.000012345);
+	check_str(t, buf,
+	    "61370 3600.123 192.0.2.1 0614 0.000123456 0.001234567 0.000456789 0.000012345",
+	    "peerstats: status is four hex digits");
+	errno = 0;
+	n = stats_peer_line(buf, 40, at(20783, 0, 0), "2001:db8::1", 0x9614, 0,
+	    0, 0, 0);
+	check(t, n == -1 && errno == ENOSPC,
+	    "peerstats: short buffer is ENOSPC");
+}
+
+static void
+test_day_rotation(struct ot *t)
+{
+	char buf[256], lnk[64];
+	struct stats_file f;
+	ssize_t n;
+	char path[PATH_MAX];
+
+	clean_dir(t);
+	check(t, stats_open(&f, t->dir, "loopstats", "day", 1) == 0,
+	    "day: stats_open");
+	/* 2026-11-26T23:59:59.9Z, then 2026-11-27T00:00:00.1Z. */
+	check(t, stats_write(&f, at(20783, 86399, 900000000), "first") == 0,
+	    "day: write before midnight");
+	check(t, stats_write(&f, at(20784, 0, 100000000), "second") == 0,
+	    "day: write after midnight");
+	check(t, f.link_errno == 0, "day: link updated without error");
+	stats_close(&f);
+	check_str(t, slurp(t, "loopstats.20261126", buf, sizeof(buf)),
+	    "first\n", "day: loopstats.20261126 holds the first line");
+	check_str(t, slurp(t, "loopstats.20261127", buf, sizeof(buf)),
+	    "second\n", "day: loopstats.20261127 holds the second line");
+	n = readlink(path_of(t, "loopstats", path, sizeof(path)), lnk,
+	    sizeof(lnk) - 1);
+	lnk[n > 0 ? n : 0] = '\0';
+	check_str(t, lnk, "loopstats.20261127",
+	    "day: loopstats links to newest");
+	check_str(t, slurp(t, "loopstats", buf, sizeof(buf)), "second\n",
+	    "day: reading through the link");
+	check(t, count_entries(t) == 3, "day: no other files (no temp link)");
+}
+
+static void
+test_day_reopen(struct ot *t)
+{
+	char buf[256], dir[PATH_MAX];
+	struct stats_file f;
+	int n;
+
+	clean_dir(t);
+	/* statsdir with a trailing slash, as ntp.conf usually has it; a
+	 * second process appends to the same member. */
+	n = snprintf(dir, sizeof(dir), "%s/", t->dir);
+	check(t, n > 0 && (size_t)n < sizeof(dir), "reopen: dir fits");
+	(void)stats_open(&f, dir, "peerstats", NULL, 1);
+	(void)stats_write(&f, at(20783, 10, 0), "a");
+	stats_close(&f);
+	(void)stats_open(&f, dir, "peerstats", "day", 1);
+	(void)stats_write(&f, at(20783, 20, 0), "b");
+	stats_close(&f);
+	check_str(t, slurp(t, "peerstats.20261126", buf, sizeof(buf)), "a\nb\n",
+	    "reopen: trailing slash, default type day, appends");
+}
+
+static void
+test_set_aside(struct ot *t)
+{
+	char buf[256], name[64];
+	struct stats_file f;
+
+	clean_dir(t);
+	/* A plain file left by type none is kept, not replaced by the link. */
+	put_file(t, "loopstats", "old\n");
+	(void)stats_open(&f, t->dir, "loopstats", "day", 1);
+	(void)stats_write(&f, at(20783, 0, 0), "new");
+	stats_close(&f);
+	(void)snprintf(name, sizeof(name), "loopstats.C%ld", (long)getpid());
+	check_str(t, slurp(t, name, buf, sizeof(buf)), "old\n",
+	    "link: old plain file renamed to NAME.C<pid>");
+	check_str(t, slurp(t, "loopstats", buf, sizeof(buf)), "new\n",
+	    "link: NAME now reaches the current member");
+}
+
+static void
+test_other_types(struct ot *t)
+{
+	/* 2026-01-10T12:00Z: day of year 9 (from 0), week 01. */
+	static const char *const want[][2] = {
+		{ "week", "s.2026W01" },
+		{ "month", "s.202601" },
+		{ "year", "s.2026" },
+		{ "age", "s.a00000000" },
+	};
+	char what[64];
+	struct stats_file f;
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		clean_dir(t);
+		(void)stats_open(&f, t->dir, "s", want[i][0], 1);
+		(void)stats_write(&f, at(20463, 43200, 0), "x");
+		stats_close(&f);
+		(void)snprintf(what, sizeof(what), "type %s: member %s",
+		    want[i][0], want[i][1]);
+		check(t, exists(t, want[i][1]), what);
+	}
+	clean_dir(t);
+	(void)stats_open(&f, t->dir, "s", "age", 1);
+	(void)stats_write(&f, at(20463, 0, 0), "x");
+	(void)stats_write(&f, at(20464, 1, 0), "y");
+	stats_close(&f);
+	check(t, exists(t, "s.a00000000") && exists(t, "s.a00086400"),
+	    "type age: a new member after 24 h");
+}
+
+static void
+test_none_disabled_errors(struct ot *t)
+{
+	char buf[256], dir[PATH_MAX];
+	struct stats_file f;
+	int rc;
+
+	clean_dir(t);
+	(void)stats_open(&f, t->dir, "loopstats", "none", 1);
+	(void)stats_write(&f, at(20783, 86399, 0), "one");
+	(void)stats_write(&f, at(20784, 1, 0), "two");
+	stats_close(&f);
+	check_str(t, slurp(t, "loopstats", buf, sizeof(buf)), "one\ntwo\n",
+	    "none: one file NAME across midnight");
+	check(t, count_entries(t) == 1, "none: no other files");
+
+	clean_dir(t);
+	(void)stats_open(&f, t->dir, "loopstats", "day", 0);
+	check(t, stats_write(&f, at(20783, 0, 0), "x") == 0,
+	    "disabled: write is 0");
+	stats_close(&f);
+	check(t, count_entries(t) == 0, "disabled: no file");
+
+	errno = 0;
+	rc = stats_open(&f, t->dir, "loopstats", "fortnight", 1);
+	check(t, rc == -1 && errno == EINVAL, "unknown type is EINVAL");
+	errno = 0;
+	rc = stats_open(&f, t->dir, "../x", "day", 1);
+	check(t, rc == -1 && errno == EINVAL, "name with '/' is EINVAL");
+
+	path_of(t, "missing/dir", dir, sizeof(dir));
+	(void)stats_open(&f, dir, "loopstats", "day", 1);
+	errno = 0;
+	rc = stats_write(&f, at(20783, 0, 0), "x");
+	check(t, rc == -1 && errno == ENOENT, "missing directory: -1 ENOENT");
+	rc = stats_write(&f, at(20783, 1, 0), "x");
+	check(t, rc == -1 && f.fp == NULL, "missing directory: again -1");
+	stats_close(&f);
+}
+
+static void
+test_drift_write(struct ot *t)
+{
+	char path[PATH_MAX], buf[64];
+	double ppm = 0;
+	int rc;
+
+	clean_dir(t);
+	path_of(t, "ntp.drift", path, sizeof(path));
+	check(t, drift_write(path, -12.3456) == 0, "drift: write");
+	check_str(t, slurp(t, "ntp.drift", buf, sizeof(buf)), "-12.346\n",
+	    "drift: file is \"%.3f\\n\"");
+	check(t, !exists(t, "ntp.drift.tmp"), "drift: temp file is gone");
+	rc = drift_read(path, &ppm);
+	check(t, rc == 0 && ppm == -12.346, "drift: read back -12.346");
+	check(t,
+	    drift_write(path, 7.5) == 0 && drift_read(path, &ppm) == 0 &&
+	        ppm == 7.5,
+	    "drift: replace and read back 7.5");
+}
+
+static void
+test_drift_read(struct ot *t)
+{
+	char path[PATH_MAX];
+	double ppm = 0;
+	int rc;
+
+	clean_dir(t);
+	path_of(t, "ntp.drift", path, sizeof(path));
+	put_file(t, "ntp.drift", "  3.25 \n");
+	check(t, drift_read(path, &ppm) == 0 && ppm == 3.25,
+	    "drift: white space around the number");
+	put_file(t, "ntp.drift", "twelve\n");
+	check(t, drift_read(path, &ppm) == -2 && ppm == 3.25,
+	    "drift: not a number is -2, *ppm unchanged");
+	put_file(t, "ntp.drift", "1.5 2.5\n");
+	check(t, drift_read(path, &ppm) == -2, "drift: two numbers is -2");
+	put_file(t, "ntp.drift", "");
+	check(t, drift_read(path, &ppm) == -2, "drift: empty file is -2");
+	put_file(t, "ntp.drift", "500.001\n");
+	check(t, drift_read(path, &ppm) == -2, "drift: |ppm| > 500 is -2");
+	put_file(t, "ntp.drift", "nan\n");
+	check(t, drift_read(path, &ppm) == -2, "drift: nan is -2");
+
+	(void)unlink(path);
+	errno = 0;
+	rc = drift_read(path, &ppm);
+	check(t, rc == -1 && errno == ENOENT,
+	    "drift: missing file is -1 ENOENT");
+}
+
+static void
+test_drift_write_errors(struct ot *t)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	clean_dir(t);
+	path_of(t, "ntp.drift", path, sizeof(path));
+	errno = 0;
+	rc = drift_write(path, 600);
+	check(t, rc == -1 && errno == EINVAL && !exists(t, "ntp.drift"),
+	    "drift: writing 600 ppm is EINVAL");
+
+	/* rename(2) over a directory fails after the temp file is written. */
+	check(t, mkdir(path, 0755) == 0, "drift: make a directory at path");
+	errno = 0;
+	rc = drift_write(path, 1.0);
+	check(t, rc == -1 && errno != 0 && !exists(t, "ntp.drift.tmp"),
+	    "drift: failed rename removes the temp file");
+	(void)rmdir(path);
+
+	path_of(t, "missing/ntp.drift", path, sizeof(path));
+	errno = 0;
+	rc = drift_write(path, 1.0);
+	check(t, rc == -1 && errno == ENOENT, "drift: missing directory is -1");
+}
+
+int
+main(void)
+{
+	struct ot t = { .dir = "/tmp/ostest.XXXXXX" };
+	const char *tmpdir = getenv("TMPDIR");
+
+	int n;
+
+	if (tmpdir != NULL && tmpdir[0] != '\0') {
+		n = snprintf(t.dir, sizeof(t.dir), "%s/ostest.XXXXXX", tmpdir);
+		if (n < 0 || (size_t)n >= sizeof(t.dir))
+			(void)snprintf(t.dir, sizeof(t.dir),
+			    "/tmp/ostest.XXXXXX");
+	}
+	if (mkdtemp(t.dir) == NULL) {
+		perror("ostest: mkdtemp");
+		return 1;
+	}
+	test_loop_line(&t);
+	test_peer_line(&t);
+	test_day_rotation(&t);
+	test_day_reopen(&t);
+	test_set_aside(&t);
+	test_other_types(&t);
+	test_none_disabled_errors(&t);
+	test_drift_write(&t);
+	test_drift_read(&t);
+	test_drift_write_errors(&t);
+	clean_dir(&t);
+	(void)rmdir(t.dir);
+	printf("ostest: %d passed, %d failed\n", t.passed, t.failed);
+	return t.failed > 0;
+}

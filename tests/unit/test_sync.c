@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: ISC
+/* Tests for core/sync. */
+#include "t.h"
+
+void
+test_sync(void)
+{
+}
