@@ -59,6 +59,7 @@ run_suite unit-asan "$BUILD/unit-asan"
 run_suite fuzz-replay-pkt "$BUILD/replay-pkt" tests/fuzz/corpus/pkt
 run_suite fuzz-replay-conf "$BUILD/replay-conf" tests/fuzz/corpus/conf
 run_suite os "$BUILD/ostest"
+run_suite sim "$BUILD/sim"
 for t in tests/system/*.sh; do
 	run_suite "system/$(basename "$t" .sh)" bash "$t"
 done

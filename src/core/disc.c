@@ -7,11 +7,21 @@
 
 #include "core/ts.h"
 
-#define MIN_FIT_POINTS 4    /* the runs test never shrinks below this */
-#define WINDOW_POLLS 16     /* points older than 16 polls are dropped */
-#define WINDOW_MAX_S 4096   /* ...and older than this, whatever the poll */
-#define MIN_SPAN_S 8.0      /* time span below which no slope is fitted */
+#ifndef RUNS_Z
+#define RUNS_Z 2.5
+#endif
+#ifndef RUNS_DROP
+#define RUNS_DROP 4
+#endif
+#define MIN_FIT_POINTS 4       /* the runs test never shrinks below this */
+#define WINDOW_POLLS 16        /* points older than 16 polls are dropped */
+#define WINDOW_MAX_S 4096      /* ...and older than this, whatever the poll */
+#define PRIOR_FREQ_SIGMA 50e-6 /* trust in the frequency at start (s/s) */
+#define PRIOR_FREQ_MIN 1e-6    /* ...and at least this much later */
+#define PRIOR_SETTLE_UPDATES 16
 #define POLL_SCORE_LIMIT 30 /* RFC 5905 section 13.3 LIMIT */
+#define NOISY1_NS 100000    /* residual RMS above which poll stays lower */
+#define NOISY2_NS 200000
 
 void
 disc_init(struct disc *d, const struct disc_cfg *cfg, int64_t initial_freq_ppb)
@@ -44,6 +54,37 @@ disc_correction_at(const struct disc *d, int64_t t_ns)
 	return d->c_base_ns + (int64_t)fc + slewed_by(d, dt);
 }
 
+int64_t
+disc_phase_at(const struct disc *d, int64_t t_ns)
+{
+	return d->p_base_ns + slewed_by(d, t_ns - d->c_t_ns);
+}
+
+/* Correction at a time before any command: only the initial frequency
+ * applies, so extrapolate it backwards. */
+static int64_t
+correction_before(const struct disc *d, int64_t t_ns)
+{
+	return d->c_base_ns +
+	    (int64_t)((double)d->freq_ppb * 1e-9 * (double)(t_ns - d->c_t_ns));
+}
+
+void
+disc_prime(struct disc *d, const struct disc_point *pts, int n)
+{
+	int i;
+
+	if (d->updates != 0)
+		return;
+	if (d->c_t_ns == 0 && n > 0)
+		d->c_t_ns = pts[n - 1].t_ns;
+	for (i = 0; i < n && d->n_pts < DISC_WINDOW; i++) {
+		d->pts[d->n_pts] = pts[i];
+		d->pts[d->n_pts].u_ns += correction_before(d, pts[i].t_ns);
+		d->n_pts++;
+	}
+}
+
 /* Move the correction model's reference point to t. */
 static void
 advance(struct disc *d, int64_t t)
@@ -51,6 +92,7 @@ advance(struct disc *d, int64_t t)
 	int64_t s = slewed_by(d, t - d->c_t_ns);
 
 	d->c_base_ns = disc_correction_at(d, t);
+	d->p_base_ns += s;
 	d->slew_left_ns -= s;
 	d->c_t_ns = t;
 }
@@ -66,11 +108,34 @@ struct fit {
 	double rms;  /* weighted RMS residual, seconds */
 };
 
+/* Weighted sum of squared normalised residuals about u = a + b tau. */
+static double
+chi2(const struct disc_point *p, int n, int64_t t_ref, double a, double b)
+{
+	double rr = 0, r;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		r = (ts_to_s(p[i].u_ns) - a - b * ts_to_s(p[i].t_ns - t_ref)) /
+		    ts_to_s(p[i].sigma_ns);
+		rr += r * r;
+	}
+	return rr;
+}
+
+/*
+ * Weighted least squares, its slope blended with the prior slope (the
+ * frequency in use, trusted to sd_prior) by their variances.  var(b) of
+ * the fit is W / den, scaled up by the reduced chi-square when the
+ * points scatter more than their sigmas claim.  A short, lopsided or
+ * freshly shrunk window then moves the frequency only as far as it can
+ * vouch for.
+ */
 static void
 fit_line(const struct disc_point *p, int n, int64_t t_ref, double b_prior,
-    struct fit *f)
+    double sd_prior, struct fit *f)
 {
-	double W = 0, T = 0, U = 0, TT = 0, TU = 0, den, r, rr = 0;
+	double W = 0, T = 0, U = 0, TT = 0, TU = 0, den, bf, vf, vp, c;
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -84,21 +149,28 @@ fit_line(const struct disc_point *p, int n, int64_t t_ref, double b_prior,
 		TU += w * tau * u;
 	}
 	den = W * TT - T * T;
-	/* Fewer than three points, or points within a few seconds of each
-	 * other, cannot give a slope worth trusting: keep the prior. */
-	f->b = (n >= 3 && den > MIN_SPAN_S * MIN_SPAN_S * W * W / 4)
-	    ? (W * TU - T * U) / den
-	    : b_prior;
-	f->a = (U - f->b * T) / W;
-	for (i = 0; i < n; i++) {
-		double s = ts_to_s(p[i].sigma_ns);
-
-		r = (ts_to_s(p[i].u_ns) - f->a -
-		        f->b * ts_to_s(p[i].t_ns - t_ref)) /
-		    s;
-		rr += r * r;
+	f->b = b_prior;
+	if (n >= 3 && den > 0) {
+		bf = (W * TU - T * U) / den;
+		c = chi2(p, n, t_ref, (U - bf * T) / W, bf) / (n - 2);
+		vf = W / den * (c > 1 ? c : 1);
+		vp = sd_prior * sd_prior;
+		f->b = (bf * vp + b_prior * vf) / (vp + vf);
 	}
-	f->rms = n > 0 ? sqrt(rr / n) : 0;
+	f->a = (U - f->b * T) / W;
+	f->rms = n > 0 ? sqrt(chi2(p, n, t_ref, f->a, f->b) / n) : 0;
+}
+
+/* How far the frequency in use is trusted: loosely until the discipline
+ * has run a while, then to a few times the wander it has seen. */
+static double
+prior_sd(const struct disc *d)
+{
+	double w = 4e-9 * (double)d->wander_ppb;
+
+	if (d->updates < PRIOR_SETTLE_UPDATES)
+		return PRIOR_FREQ_SIGMA;
+	return w > PRIOR_FREQ_MIN ? w : PRIOR_FREQ_MIN;
 }
 
 /* Runs test on residual signs: 1 when the residuals look random. */
@@ -118,7 +190,7 @@ runs_ok(const struct disc_point *p, int n, int64_t t_ref, const struct fit *f)
 			runs++;
 		prev = sgn;
 	}
-	return runs >= (n + 1) / 2.0 - 1.5 * sqrt((n - 1) / 4.0);
+	return runs >= (n + 1) / 2.0 - RUNS_Z * sqrt((n - 1) / 4.0);
 }
 
 static void
@@ -151,16 +223,16 @@ add_point(struct disc *d, int64_t t, int64_t u, int64_t sigma)
 static void
 fit_window(struct disc *d, int64_t t, struct fit *f)
 {
-	double prior = (double)d->freq_ppb * 1e-9;
+	double prior = (double)d->freq_ppb * 1e-9, sd = prior_sd(d);
 
-	fit_line(d->pts, d->n_pts, t, prior, f);
+	fit_line(d->pts, d->n_pts, t, prior, sd, f);
 	while (d->n_pts > MIN_FIT_POINTS && !runs_ok(d->pts, d->n_pts, t, f)) {
-		int k = d->n_pts / 2;
+		int k = d->n_pts / RUNS_DROP;
 
 		if (d->n_pts - k < MIN_FIT_POINTS)
 			k = d->n_pts - MIN_FIT_POINTS;
 		drop_oldest(d, k);
-		fit_line(d->pts, d->n_pts, t, prior, f);
+		fit_line(d->pts, d->n_pts, t, prior, sd, f);
 		d->poll_score -= POLL_SCORE_LIMIT / 2;
 	}
 }
@@ -175,6 +247,18 @@ clamp_freq(double b)
 	if (ppb < -(double)DISC_MAX_FREQ_PPB)
 		ppb = -(double)DISC_MAX_FREQ_PPB;
 	return (int64_t)ppb;
+}
+
+/* Noisy paths need more points per window to average the noise out,
+ * so the poll stops rising while the residuals are large. */
+static int
+noise_poll_cap(const struct disc *d)
+{
+	if (d->resid_rms_ns > NOISY2_NS)
+		return d->cfg.maxpoll - 2;
+	if (d->resid_rms_ns > NOISY1_NS)
+		return d->cfg.maxpoll - 1;
+	return d->cfg.maxpoll;
 }
 
 /* RFC 5905 section 13.3 style poll adaptation from the prediction
@@ -195,7 +279,7 @@ adapt_poll(struct disc *d, int64_t resid, int64_t sigma)
 	d->poll_score += resid <= lim ? step : -2 * step;
 	if (d->poll_score >= POLL_SCORE_LIMIT) {
 		d->poll_score = 0;
-		if (d->poll < d->cfg.maxpoll)
+		if (d->poll < d->cfg.maxpoll && d->poll < noise_poll_cap(d))
 			d->poll++;
 	} else if (d->poll_score <= -POLL_SCORE_LIMIT) {
 		d->poll_score = 0;
@@ -216,6 +300,7 @@ static enum disc_verdict
 do_step(struct disc *d, int64_t offset, struct disc_cmd *cmd)
 {
 	d->c_base_ns += offset;
+	d->p_base_ns += offset;
 	d->slew_left_ns = 0;
 	d->stepped = 1;
 	d->spike_since_ns = 0;
@@ -280,7 +365,8 @@ disc_update(struct disc *d, int64_t t_ns, int64_t offset_ns, int64_t sigma_ns,
 	if (sigma_ns < 1000)
 		sigma_ns = 1000;
 	u = offset_ns + d->c_base_ns;
-	fit_line(d->pts, d->n_pts, t_ns, (double)d->freq_ppb * 1e-9, &f);
+	fit_line(d->pts, d->n_pts, t_ns, (double)d->freq_ppb * 1e-9,
+	    prior_sd(d), &f);
 	resid = d->n_pts ? u - ts_from_s(f.a) : 0;
 	add_point(d, t_ns, u, sigma_ns);
 	fit_window(d, t_ns, &f);

@@ -25,7 +25,7 @@
 
 #define DISC_SLEW_RATE_PPB 500000LL /* 500 ppm */
 #define DISC_MAX_FREQ_PPB 500000LL  /* |frequency correction| <= 500 ppm */
-#define DISC_WINDOW 32              /* regression points kept at most */
+#define DISC_WINDOW 64              /* regression points kept at most */
 
 struct disc_cfg {
 	int64_t step_ns;    /* tinker step: 0 = never step (default 128 ms) */
@@ -65,6 +65,7 @@ struct disc {
 	int64_t c_t_ns;
 	int64_t freq_ppb;     /* current frequency correction */
 	int64_t slew_left_ns; /* pending slew at c_t_ns */
+	int64_t p_base_ns;    /* steps + slews applied by c_t_ns */
 	/* spike / step-out state */
 	int64_t spike_since_ns; /* 0: not in a spike */
 	/* estimates after the last update */
@@ -92,6 +93,18 @@ int64_t disc_correction_at(const struct disc *d, int64_t t_ns);
  */
 enum disc_verdict disc_update(struct disc *d, int64_t t_ns, int64_t offset_ns,
     int64_t sigma_ns, struct disc_cmd *cmd);
+
+/* The phase part of C(t): steps and slews applied by t_ns, without the
+ * frequency correction's integral. */
+int64_t disc_phase_at(const struct disc *d, int64_t t_ns);
+
+/*
+ * Before the first update: seed the window with earlier measurements
+ * (u_ns holding the measured offset; times ascending), e.g. the initial
+ * burst of the first system peer, so that the first fit already has a
+ * frequency.  Ignored after the first update.
+ */
+void disc_prime(struct disc *d, const struct disc_point *pts, int n);
 
 /* Forget the regression points (the reference changed under us). */
 void disc_reset_window(struct disc *d);

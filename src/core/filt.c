@@ -74,28 +74,59 @@ peer_disp(const struct filt *f, int64_t now)
 	return sum;
 }
 
-/* Peer jitter: RMS of valid stages' offsets from the chosen one. */
-static int64_t
-peer_jitter(const struct filt *f, int b, int prec_log2)
+/* A straight line through the valid stages, offsets relative to stage b
+ * and times in seconds from it: o = c + k t.  k is 0 when there are too
+ * few stages or they span too little time to show a trend. */
+static void
+fit_stages(const struct filt *f, int b, double *k, double *c)
 {
-	double sum = 0, dx;
-	int i, k = 0;
-	int64_t j, floor_ns = ts_log2_ns(prec_log2);
+	double n = 0, st = 0, so = 0, stt = 0, sto = 0, t, o, den;
+	int i;
 
 	for (i = 0; i < f->n; i++) {
-		if (i == b || f->st[i].disp_ns >= TS_MAXDISP_NS)
+		if (f->st[i].disp_ns >= TS_MAXDISP_NS)
 			continue;
-		dx = (double)(f->st[i].offset_ns - f->st[b].offset_ns);
-		sum += dx * dx;
-		k++;
+		t = ts_to_s(f->st[i].t_ns - f->st[b].t_ns);
+		o = (double)(f->st[i].offset_ns - f->st[b].offset_ns);
+		n++;
+		st += t;
+		so += o;
+		stt += t * t;
+		sto += t * o;
 	}
-	j = k ? (int64_t)sqrt(sum / k) : 0;
+	den = n * stt - st * st;
+	*k = (n >= 4 && den > 16.0 * n * n) ? (n * sto - st * so) / den : 0;
+	*c = *k != 0 ? (so - *k * st) / n : 0;
+}
+
+/* Peer jitter: the scatter of the valid stages.  RFC 5905 takes the RMS
+ * of their offsets from the chosen one; we take it about the line through
+ * them, so that a drift common to every sample (our own clock's frequency
+ * error, before the discipline has learned it or while no majority lets
+ * it steer) does not count as jitter. */
+static int64_t
+peer_jitter(const struct filt *f, int b, int prec_log2, double k, double c)
+{
+	int64_t j, floor_ns = ts_log2_ns(prec_log2);
+	double sum = 0, o, n = 0;
+	int i;
+
+	for (i = 0; i < f->n; i++) {
+		if (f->st[i].disp_ns >= TS_MAXDISP_NS)
+			continue;
+		o = (double)(f->st[i].offset_ns - f->st[b].offset_ns) - c -
+		    k * ts_to_s(f->st[i].t_ns - f->st[b].t_ns);
+		sum += o * o;
+		n++;
+	}
+	j = n > 1 ? (int64_t)sqrt(sum / (n - 1)) : 0;
 	return j < floor_ns ? floor_ns : j;
 }
 
 int
 filt_add(struct filt *f, const struct filt_sample *s, int prec_log2)
 {
+	double k, c;
 	int b;
 
 	shift_in(f, s);
@@ -105,16 +136,26 @@ filt_add(struct filt *f, const struct filt_sample *s, int prec_log2)
 	/* Dispersion and jitter describe the whole register and follow
 	 * every sample (RFC 5905 section 10); the offset changes only for a
 	 * sample used once and never an older one after a newer. */
+	fit_stages(f, b, &k, &c);
 	f->disp_ns = peer_disp(f, s->t_ns);
 	f->disp_t_ns = s->t_ns;
-	f->jitter_ns = peer_jitter(f, b, prec_log2);
-	if (f->have_out && f->st[b].t_ns <= f->last_t_ns)
-		return 0;
-	f->offset_ns = f->st[b].offset_ns;
+	f->jitter_ns = peer_jitter(f, b, prec_log2, k, c);
+	/* The chosen sample may be minutes old; carry it forward along the
+	 * trend to the newest sample's time, so that sources whose best
+	 * samples differ in age stay comparable (a 100 ppm drift over eight
+	 * 64 s polls would otherwise move it by 51 ms).  RFC 5905 keeps the
+	 * old output until a newer best sample arrives, because its
+	 * discipline eats filter outputs; ours eats raw samples, so the
+	 * output is only for selection and may be refreshed every time. */
+	f->slope_ppb = (int64_t)k; /* ns per s */
+	f->offset_ns = f->st[b].offset_ns +
+	    (int64_t)(k * ts_to_s(f->st[0].t_ns - f->st[b].t_ns));
 	f->delay_ns = f->st[b].delay_ns;
-	f->t_ns = f->st[b].t_ns;
-	f->last_t_ns = f->t_ns;
+	f->t_ns = f->st[0].t_ns;
 	f->have_out = 1;
+	if (f->st[b].t_ns <= f->last_t_ns)
+		return 0;
+	f->last_t_ns = f->st[b].t_ns;
 	return 1;
 }
 

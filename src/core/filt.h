@@ -17,7 +17,8 @@ struct filt_sample {
 	int64_t offset_ns;
 	int64_t delay_ns;
 	int64_t disp_ns;
-	int64_t t_ns; /* local clock time of the sample (T4) */
+	int64_t t_ns;      /* local clock time of the sample (T4) */
+	int64_t t_mono_ns; /* the same instant on the monotonic clock */
 };
 
 struct filt {
@@ -28,14 +29,16 @@ struct filt {
 	int have_out;
 	int64_t offset_ns, delay_ns, disp_ns, jitter_ns, t_ns;
 	int64_t disp_t_ns; /* when disp_ns was computed */
+	int64_t slope_ppb; /* trend of the stages (our drift vs. them) */
 };
 
 void filt_init(struct filt *f);
 
 /*
  * Shift a new sample in (prec_log2 is the local precision, a floor for
- * jitter).  Returns 1 when the filter produced a new output (fields
- * offset_ns... of *f), 0 otherwise.  Stage dispersions age by PHI per
+ * jitter) and refresh the output: the minimum-delay stage carried along
+ * the stages' trend to the newest stage's time (t_ns).  Returns 1 when the
+ * minimum-delay stage is a sample not used before, 0 otherwise.  Stage dispersions age by PHI per
  * second between samples, as RFC 5905's clock_filter does.
  */
 int filt_add(struct filt *f, const struct filt_sample *s, int prec_log2);

@@ -18,7 +18,10 @@
 #define KOD_POLL_MAX 13   /* RATE never pushes the poll beyond 2^13 s */
 #define UNREACH_REPLACE 8 /* unanswered polls before a pool swap */
 #define SETTLE_POLLS 10   /* start-up: polls before a source counts */
-#define SETTLE_STAGES 8   /* ...or filter stages it must have filled */
+#ifndef SIGMA_FLOOR_DIV
+#define SIGMA_FLOOR_DIV 8
+#endif
+#define SETTLE_STAGES 8 /* ...or filter stages it must have filled */
 
 struct out {
 	struct sync_act *a;
@@ -237,6 +240,16 @@ root_dist(const struct sync_src *p, int64_t clock_ns)
 	    p->filt.jitter_ns);
 }
 
+/* A source's filter output carried along its trend to now, so that
+ * sources polled at different moments are compared at one instant. */
+static int64_t
+offset_now(const struct sync_src *p, int64_t clock_ns)
+{
+	double dt = ts_to_s(clock_ns - p->filt.t_ns);
+
+	return p->filt.offset_ns + (int64_t)((double)p->filt.slope_ppb * dt);
+}
+
 static int
 usable(const struct sync_src *p, int64_t clock_ns)
 {
@@ -399,7 +412,7 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 			.prefer = (p->cfg.flags & SYNC_PREFER) != 0,
 			.noselect = (p->cfg.flags & SYNC_NOSELECT) != 0,
 			.stratum = p->stratum,
-			.offset_ns = p->filt.offset_ns,
+			.offset_ns = offset_now(p, clock_ns),
 			.jitter_ns = p->filt.jitter_ns,
 			.root_dist_ns =
 			    u ? root_dist(p, clock_ns) : MAXDIST_NS };
@@ -438,16 +451,26 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 static int64_t
 sample_sigma(const struct sync_src *p, const struct exch_sample *x, int8_t prec)
 {
-	int64_t dmin = x->delay_ns, floor_ns = ts_log2_ns(prec);
-	int i;
+	int64_t d[FILT_STAGES + 1], floor_ns = ts_log2_ns(prec), t;
+	int i, j, n = 0;
 
+	d[n++] = x->delay_ns;
 	for (i = 0; i < p->filt.n; i++)
-		if (p->filt.st[i].disp_ns < TS_MAXDISP_NS &&
-		    p->filt.st[i].delay_ns < dmin)
-			dmin = p->filt.st[i].delay_ns;
-	if (floor_ns < dmin / 64)
-		floor_ns = dmin / 64;
-	return (x->delay_ns - dmin) / 2 + floor_ns;
+		if (p->filt.st[i].disp_ns < TS_MAXDISP_NS)
+			d[n++] = p->filt.st[i].delay_ns;
+	for (i = 1; i < n; i++) /* insertion sort: at most nine values */
+		for (j = i; j > 0 && d[j] < d[j - 1]; j--) {
+			t = d[j];
+			d[j] = d[j - 1];
+			d[j - 1] = t;
+		}
+	/* Even the quickest sample is uncertain by about half of what a
+	 * typical sample waits on this path. */
+	if (floor_ns < (d[n / 2] - d[0]) / SIGMA_FLOOR_DIV)
+		floor_ns = (d[n / 2] - d[0]) / SIGMA_FLOOR_DIV;
+	if (floor_ns < d[0] / 64)
+		floor_ns = d[0] / 64; /* long paths: a little asymmetry */
+	return (x->delay_ns - d[0]) / 2 + floor_ns;
 }
 
 static void
@@ -464,6 +487,47 @@ loopstats(const struct sync *s, struct out *o)
 	a->poll = s->disc.poll;
 }
 
+/* Keep every source's stored offsets relative to the clock as it is now:
+ * our own steps and slews since the last call moved them all by the same
+ * amount.  (The frequency correction is not counted: it cancels the
+ * oscillator's own drift, which the stored offsets never included.)  Without this, samples taken
+ * during a long slew disagree with each other, inflate the jitter and
+ * break the intersection. */
+static void
+follow_corrections(struct sync *s, int64_t mono_ns)
+{
+	int64_t c = disc_phase_at(&s->disc, mono_ns);
+	int i;
+
+	if (c == s->c_seen_ns)
+		return;
+	for (i = 0; i < SYNC_MAX_SRC; i++)
+		if (s->src[i].in_use)
+			filt_shift(&s->src[i].filt, c - s->c_seen_ns);
+	s->c_seen_ns = c;
+}
+
+/* The first time a system peer appears, its filter history (the initial
+ * burst) seeds the regression, oldest first. */
+static void
+prime(struct sync *s, int i)
+{
+	const struct filt *f = &s->src[i].filt;
+	struct disc_point pts[FILT_STAGES];
+	int k, n = 0;
+
+	for (k = f->n - 1; k >= 1; k--) {
+		const struct filt_sample *st = &f->st[k];
+		struct exch_sample x = { .delay_ns = st->delay_ns };
+
+		if (st->disp_ns >= TS_MAXDISP_NS)
+			continue;
+		pts[n++] = (struct disc_point){ st->t_mono_ns, st->offset_ns,
+			sample_sigma(&s->src[i], &x, s->cfg.precision) };
+	}
+	disc_prime(&s->disc, pts, n);
+}
+
 static void
 discipline(struct sync *s, int i, const struct exch_sample *x, int64_t mono_ns,
     int64_t clock_ns, struct out *o)
@@ -472,6 +536,8 @@ discipline(struct sync *s, int i, const struct exch_sample *x, int64_t mono_ns,
 	struct disc_cmd cmd;
 	enum disc_verdict v;
 
+	if (s->disc.updates == 0 && s->disc.n_pts == 0)
+		prime(s, i);
 	v = disc_update(&s->disc, mono_ns, x->offset_ns,
 	    sample_sigma(&s->src[i], x, s->cfg.precision), &cmd);
 	if (v == DISC_SPIKE) {
@@ -489,11 +555,9 @@ discipline(struct sync *s, int i, const struct exch_sample *x, int64_t mono_ns,
 	}
 	if (v == DISC_STEP) {
 		event(o, i, SYNC_EV_STEP, cmd.step_ns);
-		/* Stored samples were measured against the old clock. */
-		for (i = 0; i < SYNC_MAX_SRC; i++)
-			filt_shift(&s->src[i].filt, cmd.step_ns);
 	}
 	loopstats(s, o);
+	follow_corrections(s, mono_ns);
 	if (s->sys_peer >= 0)
 		update_sys(s, clock_ns);
 	if (s->cfg.quit_after_set && !s->done) {
@@ -548,8 +612,9 @@ sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
 	if (take_reply(s, idx, buf, len, rx_clock_ns, &x, &o) != 0)
 		return o.n;
 	p->last_rx_mono_ns = mono_ns;
+	follow_corrections(s, mono_ns);
 	fs = (struct filt_sample){ x.offset_ns, x.delay_ns, x.disp_ns,
-		rx_clock_ns };
+		rx_clock_ns, mono_ns };
 	filt_add(&p->filt, &fs, s->cfg.precision);
 	run_selection(s, rx_clock_ns, &o);
 	peerstats(p, idx, &x, &o);

@@ -129,8 +129,9 @@ struct sync {
 	struct srv_sys sys; /* what the server says */
 	int64_t sys_offset_ns, sys_jitter_ns;
 	int no_majority_logged;
-	int settled;    /* start-up hold over (see sync.c) */
-	int leap_armed; /* +1 insert, -1 delete, 0 none */
+	int settled;       /* start-up hold over (see sync.c) */
+	int64_t c_seen_ns; /* clock correction the filters reflect */
+	int leap_armed;    /* +1 insert, -1 delete, 0 none */
 	int done;
 	uint64_t rng; /* state for poll jitter, seeded by caller */
 };
