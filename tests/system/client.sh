@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# stratumd as a client of another stratumd, in real time on a private
+# loopback, with the virtual clock: -q, -g and the panic threshold, pool
+# resolution, a name that cannot be resolved, the drift file and the
+# statistics files.
+source "$(dirname "$0")/../lib.sh"
+ns_enter "$@"
+
+UP=11130
+start_stratumd up "port $UP
+interface ignore all
+interface listen 127.0.0.1
+interface listen ::1
+clock none
+local stratum 1" || { fail "upstream stratumd starts"; finish; exit; }
+
+# client_conf PORT EXTRA...: a client config syncing quickly from UP.
+client_conf() {
+	local port=$1
+	shift
+	printf 'port %s\ninterface ignore all\ninterface listen 127.0.0.1\n' "$port"
+	printf '%s\n' "$@"
+}
+
+# -q: set the clock once, then exit 0.
+client_conf 11131 "clock virtual offset 0.3 freq 10" \
+	"server 127.0.0.1 port $UP iburst minpoll 0 maxpoll 2" >"$T_TMP/q.conf"
+timeout 60 "$BUILD/stratumd" -d -q -c "$T_TMP/q.conf" >"$T_TMP/q.log" 2>&1
+rc=$?
+check "-q sets the clock once and exits 0 (exit $rc)" test $rc -eq 0
+check "-q logged the step" grep -q "time reset -0.3[0-9]* s" "$T_TMP/q.log"
+check "-q says it is done" grep -q "time set; exiting (-q)" "$T_TMP/q.log"
+
+# Panic: 2000 s off is refused without -g...
+client_conf 11132 "clock virtual offset 2000" \
+	"server 127.0.0.1 port $UP iburst minpoll 0 maxpoll 2" >"$T_TMP/p.conf"
+timeout 60 "$BUILD/stratumd" -d -c "$T_TMP/p.conf" >"$T_TMP/p.log" 2>&1
+rc=$?
+check "2000 s off without -g: refuses and exits non-zero (exit $rc)" test $rc -ne 0
+check "and says the panic threshold was passed" \
+	grep -q "beyond the panic threshold" "$T_TMP/p.log"
+# ...and allowed once with -g.
+timeout 60 "$BUILD/stratumd" -d -g -q -c "$T_TMP/p.conf" >"$T_TMP/g.log" 2>&1
+rc=$?
+check "2000 s off with -g -q: steps once and exits 0 (exit $rc)" test $rc -eq 0
+check "the step was about -2000 s" \
+	grep -qE "time reset -(1999\.9|2000\.0)[0-9]* s" "$T_TMP/g.log"
+
+# A pool name resolves to several associations (the name is made up and
+# given two addresses in a hosts file bind-mounted over /etc/hosts in a
+# mount namespace of this daemon's own); a name that cannot be resolved
+# is retried while the daemon keeps serving; drift and statistics files.
+mkdir -p "$T_TMP/stats"
+printf '127.0.0.1 ntp-pool.test\n::1 ntp-pool.test\n' >"$T_TMP/hosts"
+client_conf 11133 "clock virtual offset 0.05 freq 30" \
+	"pool ntp-pool.test port $UP iburst minpoll 0 maxpoll 1" \
+	"server no-such-host.invalid iburst" \
+	"driftfile $T_TMP/drift" "statsdir $T_TMP/stats/" \
+	"statistics loopstats peerstats" \
+	"filegen loopstats file loopstats type day enable" >"$T_TMP/c.conf"
+start_bg "$T_TMP/c.log" unshare -m sh -c \
+	'mount --bind "$1" /etc/hosts && exec "$2" -d -c "$3"' sh \
+	"$T_TMP/hosts" "$BUILD/stratumd" "$T_TMP/c.conf"
+C=$BG_PID
+wait_for_log "$T_TMP/c.log" "synchronized to" 30
+check "pool: solicits 127.0.0.1" grep -q "Soliciting pool server 127.0.0.1" "$T_TMP/c.log"
+check "pool: solicits ::1" grep -q "Soliciting pool server ::1" "$T_TMP/c.log"
+check "an unresolvable name is retried with back-off" \
+	grep -q "cannot resolve no-such-host.invalid: .*; retrying in [0-9]* s" "$T_TMP/c.log"
+check "synchronizes to a pool member" grep -q "synchronized to .*, stratum 1" "$T_TMP/c.log"
+out=$("$BUILD/stratum" query -p 11133 -c 1 -v 127.0.0.1 2>&1)
+check "serves meanwhile, at stratum 2" grep -q "stratum 2," <<<"$out"
+sleep 5
+stop_bg "$C"
+check "writes the drift file at exit" test -s "$T_TMP/drift"
+check "the drift file holds a frequency near -30 ppm ($(cat "$T_TMP/drift" 2>/dev/null))" \
+	awk '{ exit !($1 < -25 && $1 > -35) }' "$T_TMP/drift"
+day=$(date -u +%Y%m%d)
+check "loopstats.$day written, with the loopstats link" \
+	test -s "$T_TMP/stats/loopstats.$day" -a -e "$T_TMP/stats/loopstats"
+check "loopstats lines have ntpd's 7 columns" \
+	awk 'NF != 7 { bad = 1 } END { exit bad || NR == 0 }' "$T_TMP/stats/loopstats"
+check "peerstats lines have ntpd's 8 columns" \
+	awk 'NF != 8 { bad = 1 } END { exit bad || NR == 0 }' "$T_TMP/stats/peerstats"
+sed 's/^/  # loopstats: /' "$T_TMP/stats/loopstats" | tail -n 2
+
+# The drift file is read at the next start.
+start_bg "$T_TMP/c2.log" "$BUILD/stratumd" -d -c "$T_TMP/c.conf"
+wait_for_log "$T_TMP/c2.log" "frequency initialized" 5
+check "reads the drift file at start" grep -q "frequency initialized -[0-9.]* PPM from" "$T_TMP/c2.log"
+stop_bg "$BG_PID"
+
+finish
