@@ -322,9 +322,9 @@ peerstats(const struct sync_src *p, int i, const struct exch_sample *x,
 /* Leap announcement of the majority of survivors (RFC 5905 section
  * 11.2.3 leaves the vote to the implementation; ntpd uses a majority). */
 static void
-leap_vote(struct sync *s, struct out *o)
+leap_vote(struct sync *s, int64_t clock_ns, struct out *o)
 {
-	int i, n = 0, ins = 0, del = 0, want;
+	int i, n = 0, ins = 0, del = 0, want, arm;
 	struct sync_act *a;
 
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
@@ -338,15 +338,18 @@ leap_vote(struct sync *s, struct out *o)
 		del += p->leap == PKT_LEAP_DELETE;
 	}
 	want = 2 * ins > n ? 1 : 2 * del > n ? -1 : 0;
+	/* Announce at once, but arm the clock only on the last day of the
+	 * month: the backend takes the second at the coming midnight. */
+	arm = ts_last_day_of_month(clock_ns) ? want : 0;
 	s->sys.leap = want == 1 ? PKT_LEAP_INSERT
 	    : want == -1        ? PKT_LEAP_DELETE
 	                        : PKT_LEAP_NONE;
-	if (want == s->leap_armed || (a = push(o, SYNC_ACT_LEAP, -1)) == NULL)
+	if (arm == s->leap_armed || (a = push(o, SYNC_ACT_LEAP, -1)) == NULL)
 		return;
-	a->value_ns = want;
-	s->leap_armed = want;
-	if (want != 0)
-		event(o, -1, SYNC_EV_LEAP_ARMED, want);
+	a->value_ns = arm;
+	s->leap_armed = arm;
+	if (arm != 0)
+		event(o, -1, SYNC_EV_LEAP_ARMED, arm);
 }
 
 /* RFC 5905 section 11.2.3 clock_update: the system variables we serve
@@ -619,7 +622,7 @@ sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
 	run_selection(s, rx_clock_ns, &o);
 	peerstats(p, idx, &x, &o);
 	if (p->sel == SEL_CANDIDATE || p->sel == SEL_SYSPEER) {
-		leap_vote(s, &o);
+		leap_vote(s, rx_clock_ns, &o);
 		discipline(s, idx, &x, mono_ns, rx_clock_ns, &o);
 	}
 	return o.n;

@@ -137,3 +137,29 @@ ts_root_distance(int64_t root_delay_ns, int64_t root_disp_ns, int64_t delay_ns,
 	return (root_delay_ns + delay_ns) / 2 + root_disp_ns + disp_ns +
 	    jitter_ns;
 }
+
+/* Day of the month (1..31) of a day counted from 1970-01-01, by the
+ * Gregorian cycle: 146097 days per 400 years, counted from 0000-03-01 so
+ * that February comes last in each computed year. */
+static int
+day_of_month(int64_t days)
+{
+	int64_t z = days + 719468, era, doe, yoe, doy, mp;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	return (int)(doy - (153 * mp + 2) / 5 + 1);
+}
+
+int
+ts_last_day_of_month(int64_t t_ns)
+{
+	int64_t day = t_ns / TS_NS_PER_S / 86400;
+
+	if (t_ns < 0 && t_ns % (86400 * TS_NS_PER_S) != 0)
+		day--;
+	return day_of_month(day + 1) == 1;
+}

@@ -50,6 +50,11 @@ uint32_t ts_to_short(int64_t d_ns);
  * (log2 in -32..31; 2^-30 and below round to 1 ns or 0). */
 int64_t ts_log2_ns(int log2);
 
+/* 1 when the UTC day containing t_ns (POSIX time) is the last day of
+ * its month, the only day a leap second may end (RFC 5905 section 7.3,
+ * leap indicator). */
+int ts_last_day_of_month(int64_t t_ns);
+
 /* |d| without <stdlib.h> (INT64_MIN maps to INT64_MAX). */
 int64_t ts_abs(int64_t d_ns);
 

@@ -99,6 +99,24 @@ read_drift(const struct assoc *a)
 	return r == 0 ? ppm : 0;
 }
 
+/* The drift file's frequency; without one, the kernel's current one
+ * (system backend), which a previous daemon may have learned. */
+static double
+initial_ppm(struct assoc *a)
+{
+	int64_t kernel_ppb = 0;
+
+	if (clk_take_over(a->clk, &kernel_ppb) != 0)
+		log_msg(a->log, LOG_WARNING,
+		    "cannot take over the kernel clock "
+		    "discipline: %s",
+		    strerror(errno));
+	if (a->conf->driftfile[0] == '\0' ||
+	    access(a->conf->driftfile, F_OK) != 0)
+		return (double)kernel_ppb / 1000.0;
+	return read_drift(a);
+}
+
 static void
 open_stats(struct assoc *a)
 {
@@ -132,7 +150,7 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 	a->clk = clk;
 	for (i = 0; i < SYNC_MAX_SRC; i++)
 		a->src[i].fd = -1;
-	sync_config(c, o, read_drift(a), &sc);
+	sync_config(c, o, initial_ppm(a), &sc);
 	sync_init(&a->sync, &sc, rand64(), clk_now(clk));
 	if (sc.initial_freq_ppb != 0)
 		clk_apply(clk, 0, 0, sc.initial_freq_ppb, 0);

@@ -290,6 +290,24 @@ clk_set_sync(struct clk *c, int synced, int64_t maxerror_ns,
 	return clock_adjtime(CLOCK_REALTIME, &tx) < 0 ? -1 : 0;
 }
 
+int
+clk_take_over(struct clk *c, int64_t *freq_ppb)
+{
+	struct timex tx;
+
+	*freq_ppb = 0;
+	if (c->kind != CLK_SYSTEM)
+		return 0;
+	memset(&tx, 0, sizeof(tx));
+	if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+		return -1;
+	*freq_ppb = (int64_t)((double)tx.freq / 65536.0 * 1000.0);
+	tx.modes = ADJ_STATUS | ADJ_OFFSET;
+	tx.status &= ~(STA_PLL | STA_FLL | STA_PPSFREQ | STA_PPSTIME);
+	tx.offset = 0;
+	return clock_adjtime(CLOCK_REALTIME, &tx) < 0 ? -1 : 0;
+}
+
 const char *
 clk_kind_name(enum clk_kind k)
 {

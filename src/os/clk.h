@@ -86,6 +86,14 @@ int clk_set_leap(struct clk *c, int leap);
 int clk_set_sync(struct clk *c, int synced, int64_t maxerror_ns,
     int64_t esterror_ns);
 
+/*
+ * CLK_SYSTEM: take over the kernel clock: switch off the kernel PLL/FLL a
+ * previous daemon may have left on (we slew with single-shot offsets)
+ * and report the frequency correction in force, in ppb, via *freq_ppb.
+ * Other backends report 0.  0 on success, -1 with errno.
+ */
+int clk_take_over(struct clk *c, int64_t *freq_ppb);
+
 const char *clk_kind_name(enum clk_kind k);
 
 #endif

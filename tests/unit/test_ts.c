@@ -115,6 +115,21 @@ arithmetic(void)
 	T_CHECK(ts_to_s(S / 4) == 0.25);
 }
 
+static void
+month_ends(void)
+{
+	T_EQ(ts_last_day_of_month(1483142400LL * S), 1);       /* 2016-12-31 */
+	T_EQ(ts_last_day_of_month(1483228799LL * S + 999), 1); /* 23:59:59 */
+	T_EQ(ts_last_day_of_month(1483228800LL * S), 0);       /* 2017-01-01 */
+	T_EQ(ts_last_day_of_month(1483056000LL * S), 0);       /* 2016-12-30 */
+	T_EQ(ts_last_day_of_month(1456704000LL * S), 1);       /* 2016-02-29 */
+	T_EQ(ts_last_day_of_month(1456617600LL * S), 0);       /* 2016-02-28 */
+	T_EQ(ts_last_day_of_month(1425081600LL * S), 1);       /* 2015-02-28 */
+	T_EQ(ts_last_day_of_month(4107456000LL * S), 1);       /* 2100-02-28 */
+	T_EQ(ts_last_day_of_month(-1), 1);                     /* 1969-12-31 */
+	T_EQ(ts_last_day_of_month(1435622400LL * S), 1);       /* 2015-06-30 */
+}
+
 void
 test_ts(void)
 {
@@ -123,4 +138,5 @@ test_ts(void)
 	round_trips();
 	short_format();
 	arithmetic();
+	month_ends();
 }
