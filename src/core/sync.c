@@ -17,11 +17,15 @@
 #define MAXDIST_NS (TS_NS_PER_S * 3 / 2) /* RFC 5905 MAXDIST, 1.5 s */
 #define KOD_POLL_MAX 13   /* RATE never pushes the poll beyond 2^13 s */
 #define UNREACH_REPLACE 8 /* unanswered polls before a pool swap */
+#define RETRIES 2         /* quick re-sends of a lost request per poll */
+#define RETRY_AFTER_S 4   /* ...this long after the last one */
 #define SETTLE_POLLS 10   /* start-up: polls before a source counts */
 #ifndef SIGMA_FLOOR_DIV
 #define SIGMA_FLOOR_DIV 8
 #endif
 #define SETTLE_STAGES 8 /* ...or filter stages it must have filled */
+
+static int retry_due(const struct sync_src *p);
 
 struct out {
 	struct sync_act *a;
@@ -133,10 +137,16 @@ sync_next_timer(const struct sync *s)
 	int64_t t = INT64_MAX;
 	int i;
 
-	for (i = 0; i < SYNC_MAX_SRC; i++)
-		if (s->src[i].in_use && !s->src[i].kod_denied &&
-		    s->src[i].next_mono_ns < t)
-			t = s->src[i].next_mono_ns;
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		const struct sync_src *p = &s->src[i];
+
+		if (!p->in_use || p->kod_denied)
+			continue;
+		if (p->next_mono_ns < t)
+			t = p->next_mono_ns;
+		if (retry_due(p) && p->retry_mono_ns < t)
+			t = p->retry_mono_ns;
+	}
 	return t;
 }
 
@@ -209,6 +219,44 @@ send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
 	}
 	p->burst_left = 0;
 	p->next_mono_ns = mono_ns + ts_log2_ns(h.poll);
+	/* A lost packet at a long poll would leave the discipline without
+	 * data for two intervals: re-send a couple of times, quickly. */
+	if (p->next_mono_ns - mono_ns > 4 * RETRY_AFTER_S * TS_NS_PER_S) {
+		p->retries_left = RETRIES;
+		p->retry_mono_ns = mono_ns + RETRY_AFTER_S * TS_NS_PER_S;
+	}
+}
+
+/* Re-send an unanswered request within the same poll: a new transmit
+ * value (the old one's late reply is then ignored), no reach shift. */
+static void
+send_retry(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
+    uint64_t *rnd, struct out *o)
+{
+	struct sync_src *p = &s->src[i];
+	struct sync_act *a = push(o, SYNC_ACT_SEND, i);
+	struct pkt_hdr h = { .version = p->cfg.version ? p->cfg.version : 4,
+		.mode = PKT_MODE_CLIENT,
+		.poll = (int8_t)p->poll };
+
+	if (a == NULL)
+		return;
+	do
+		p->xmt_sent = mix(rnd);
+	while (p->xmt_sent == 0);
+	h.xmt_ts = p->xmt_sent;
+	a->len = pkt_encode_hdr(&h, a->pkt, sizeof(a->pkt));
+	p->t1_ns = clock_ns;
+	p->t1_mono_ns = mono_ns;
+	p->sent++;
+	p->retries_left--;
+	p->retry_mono_ns = mono_ns + RETRY_AFTER_S * TS_NS_PER_S;
+}
+
+static int
+retry_due(const struct sync_src *p)
+{
+	return p->xmt_sent != 0 && p->retries_left > 0;
 }
 
 size_t
@@ -222,11 +270,14 @@ sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		struct sync_src *p = &s->src[i];
 
-		if (!p->in_use || p->kod_denied || p->next_mono_ns > mono_ns)
+		if (!p->in_use || p->kod_denied)
 			continue;
 		if (o.n + 4 > o.cap)
 			break;
-		send_request(s, i, clock_ns, mono_ns, &rnd, &o);
+		if (p->next_mono_ns <= mono_ns)
+			send_request(s, i, clock_ns, mono_ns, &rnd, &o);
+		else if (retry_due(p) && p->retry_mono_ns <= mono_ns)
+			send_retry(s, i, clock_ns, mono_ns, &rnd, &o);
 	}
 	return o.n;
 }

@@ -109,6 +109,8 @@ struct sync_src {
 				   request (0: none) */
 	int64_t t1_ns;        /* clock time it left */
 	int64_t t1_mono_ns;
+	int retries_left;      /* quick re-sends left for this poll */
+	int64_t retry_mono_ns; /* when to re-send an unanswered request */
 	/* from the last good reply */
 	uint8_t leap, stratum;
 	int8_t precision;
