@@ -6,12 +6,12 @@
  * Stratum applied: C(t) = steps + applied slews + integral of the
  * frequency correction.  Each update brings an offset theta measured at
  * local time t; u = theta + C(t) is the oscillator's own error at t, free
- * of our corrections, and a weighted least-squares line through recent u
- * points estimates the oscillator's phase and frequency error.  The
- * command that follows sets the frequency correction to the slope and
- * slews the phase to the line (replacing any slew still pending), or
- * steps when the offset is beyond the step threshold and has persisted
- * past the step-out interval (or at start-up).
+ * of our corrections.  A two-state Kalman filter (phase, frequency; the
+ * frequency a random walk whose intensity adapts to the data) tracks u;
+ * the command that follows sets the frequency correction to the filter's
+ * frequency and slews the phase to its phase (replacing any slew still
+ * pending), or steps when the offset is beyond the step threshold and has
+ * persisted past the step-out interval (or at start-up).
  *
  * Clock command semantics, which every backend and the simulator honour:
  * a step moves the clock at once; a frequency correction is in effect
@@ -25,7 +25,6 @@
 
 #define DISC_SLEW_RATE_PPB 500000LL /* 500 ppm */
 #define DISC_MAX_FREQ_PPB 500000LL  /* |frequency correction| <= 500 ppm */
-#define DISC_WINDOW 64              /* regression points kept at most */
 
 struct disc_cfg {
 	int64_t step_ns;    /* tinker step: 0 = never step (default 128 ms) */
@@ -49,33 +48,39 @@ struct disc_cmd {
 };
 
 struct disc_point {
-	int64_t t_ns;     /* local time of the measurement */
-	int64_t u_ns;     /* offset + correction applied by then */
+	int64_t t_ns;     /* local (monotonic) time of the measurement */
+	int64_t u_ns;     /* disc_prime: the offset measured then */
 	int64_t sigma_ns; /* its uncertainty */
 };
 
 struct disc {
 	struct disc_cfg cfg;
-	struct disc_point pts[DISC_WINDOW];
-	int n_pts;
 	int updates; /* clock updates so far */
 	int stepped; /* a step has happened (panic allowance used) */
 	/* correction model C(t) */
 	int64_t c_base_ns; /* C at c_t_ns, slews applied so far included */
+	int64_t p_base_ns; /* steps + slews applied by c_t_ns */
 	int64_t c_t_ns;
 	int64_t freq_ppb;     /* current frequency correction */
 	int64_t slew_left_ns; /* pending slew at c_t_ns */
-	int64_t p_base_ns;    /* steps + slews applied by c_t_ns */
 	/* spike / step-out state */
 	int64_t spike_since_ns; /* 0: not in a spike */
+	/* Kalman filter on the oscillator, u-space (doc/algorithm.md):
+	 * phase k_u (s) and frequency k_b (s/s) as of k_t_ns, covariance
+	 * k_p00/k_p01/k_p11, frequency random-walk intensity k_q. */
+	int k_state; /* 0 empty, 1 running, 2 phase restart after a step */
+	int64_t k_t_ns;
+	double k_u, k_b, k_p00, k_p01, k_p11, k_q;
+	uint32_t k_signs; /* signs of the last innovations, newest in bit 0 */
+	int k_n_signs;
 	/* estimates after the last update */
 	int64_t offset_ns;  /* last measured offset (theta) */
-	int64_t resid_ns;   /* last prediction residual */
-	int64_t jitter_ns;  /* RMS of weighted residuals */
+	int64_t resid_ns;   /* last innovation */
+	int64_t jitter_ns;  /* innovation RMS */
 	int64_t wander_ppb; /* RMS of frequency changes */
 	int poll;           /* suggested poll exponent */
 	int poll_score;
-	int64_t resid_rms_ns; /* running RMS of prediction residuals */
+	int64_t resid_rms_ns; /* running RMS of innovations */
 };
 
 /* initial_freq_ppb: from the drift file (0 without one). */
@@ -99,14 +104,11 @@ enum disc_verdict disc_update(struct disc *d, int64_t t_ns, int64_t offset_ns,
 int64_t disc_phase_at(const struct disc *d, int64_t t_ns);
 
 /*
- * Before the first update: seed the window with earlier measurements
- * (u_ns holding the measured offset; times ascending), e.g. the initial
- * burst of the first system peer, so that the first fit already has a
- * frequency.  Ignored after the first update.
+ * Before the first update: run earlier measurements through the filter
+ * (u_ns holding the offset measured then; times ascending), e.g. the
+ * initial burst of the first system peer, so that the first command
+ * already corrects the frequency.  Ignored after the first update.
  */
 void disc_prime(struct disc *d, const struct disc_point *pts, int n);
-
-/* Forget the regression points (the reference changed under us). */
-void disc_reset_window(struct disc *d);
 
 #endif

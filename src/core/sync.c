@@ -590,7 +590,7 @@ discipline(struct sync *s, int i, const struct exch_sample *x, int64_t mono_ns,
 	struct disc_cmd cmd;
 	enum disc_verdict v;
 
-	if (s->disc.updates == 0 && s->disc.n_pts == 0)
+	if (s->disc.updates == 0 && s->disc.k_state == 0)
 		prime(s, i);
 	v = disc_update(&s->disc, mono_ns, x->offset_ns,
 	    sample_sigma(&s->src[i], x, s->cfg.precision), &cmd);

@@ -357,10 +357,10 @@ trace_periodic(const struct simrun_world *w, int64_t off_ns)
 	const struct sync *s = &w->s;
 
 	printf("#   %s t=%.0f s: offset %+.1f us, peer %d (interval %.0f s), "
-	       "disc pts %d poll %d freq %+lld ppb (err %+.1f ppb), "
+	       "q %.1e poll %d freq %+lld ppb (err %+.1f ppb), "
 	       "jitter %.1f us, requests %llu, disc model - backend %+lld ns\n",
 	    w->sp->name, since_start_s(w, w->now_ns), (double)off_ns / 1e3,
-	    s->sys_peer, poll_s(w), s->disc.n_pts, s->disc.poll,
+	    s->sys_peer, poll_s(w), s->disc.k_q, s->disc.poll,
 	    (long long)s->disc.freq_ppb, simclk_freq_err_ppb(&w->clk),
 	    (double)s->disc.jitter_ns / 1e3,
 	    (unsigned long long)w->res->requests, (long long)model_gap(w));
