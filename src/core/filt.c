@@ -180,7 +180,13 @@ filt_shift(struct filt *f, int64_t step_ns)
 {
 	int i;
 
-	for (i = 0; i < f->n; i++)
+	/* The same instants now read step_ns later on the clock. */
+	for (i = 0; i < f->n; i++) {
 		f->st[i].offset_ns -= step_ns;
+		f->st[i].t_ns += step_ns;
+	}
 	f->offset_ns -= step_ns;
+	f->t_ns += step_ns;
+	f->last_t_ns += step_ns;
+	f->disp_t_ns += step_ns;
 }

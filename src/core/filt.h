@@ -46,8 +46,9 @@ int filt_add(struct filt *f, const struct filt_sample *s, int prec_log2);
 /* The peer dispersion as of now_ns: output dispersion grown by PHI. */
 int64_t filt_disp_at(const struct filt *f, int64_t now_ns);
 
-/* The local clock was stepped by step_ns: every stored offset (server
- * minus local) moves by -step_ns, so the history stays usable. */
+/* The local clock was stepped (or slewed) by step_ns: every stored
+ * offset (server minus local) moves by -step_ns and every stored clock
+ * time by +step_ns, so the history stays usable. */
 void filt_shift(struct filt *f, int64_t step_ns);
 
 /* Shift in a dummy "infinite dispersion" stage (the poll went

@@ -25,12 +25,13 @@
 #endif
 #define SETTLE_STAGES 8 /* ...or filter stages it must have filled */
 
-static int retry_due(const struct sync_src *p);
-
 struct out {
 	struct sync_act *a;
 	size_t n, cap;
 };
+
+static int retry_due(const struct sync_src *p);
+static void run_selection(struct sync *s, int64_t clock_ns, struct out *o);
 
 static struct sync_act *
 push(struct out *o, enum sync_act_kind kind, int src)
@@ -68,11 +69,16 @@ mix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
+/* No system peer: serve the local clock if configured, else say we are
+ * unsynchronized so that clients turn to other servers (as chronyd
+ * does once it has no selectable source). */
 static void
 local_or_unsync(struct sync *s, int64_t clock_ns)
 {
-	if (s->cfg.local_stratum == 0)
+	if (s->cfg.local_stratum == 0) {
+		srv_sys_unsync(&s->sys, s->cfg.precision);
 		return;
+	}
 	s->sys.leap = PKT_LEAP_NONE;
 	s->sys.stratum = (uint8_t)s->cfg.local_stratum;
 	s->sys.refid = pkt_refid_str("LOCL");
@@ -212,6 +218,7 @@ send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
 	p->t1_ns = clock_ns;
 	p->t1_mono_ns = mono_ns;
 	p->sent++;
+	p->polls++;
 	if (p->burst_left > 1) {
 		p->burst_left--;
 		p->next_mono_ns = mono_ns + BURST_SPACING_S * TS_NS_PER_S;
@@ -265,7 +272,7 @@ sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
 {
 	struct out o = { act, 0, cap };
 	uint64_t rnd = rand64;
-	int i;
+	int i, lost = 0;
 
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		struct sync_src *p = &s->src[i];
@@ -274,11 +281,18 @@ sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
 			continue;
 		if (o.n + 4 > o.cap)
 			break;
-		if (p->next_mono_ns <= mono_ns)
+		if (p->next_mono_ns <= mono_ns) {
+			uint8_t was = p->reach;
+
 			send_request(s, i, clock_ns, mono_ns, &rnd, &o);
-		else if (retry_due(p) && p->retry_mono_ns <= mono_ns)
+			lost |= was != 0 && p->reach == 0;
+		} else if (retry_due(p) && p->retry_mono_ns <= mono_ns)
 			send_retry(s, i, clock_ns, mono_ns, &rnd, &o);
 	}
+	/* A source that just became unreachable may have been the system
+	 * peer: selection must run without waiting for a reply. */
+	if (lost && s->settled)
+		run_selection(s, clock_ns, &o);
 	return o.n;
 }
 
@@ -444,7 +458,7 @@ settled(const struct sync *s, int64_t clock_ns)
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		const struct sync_src *p = &s->src[i];
 
-		if (p->in_use && !p->kod_denied && p->sent < SETTLE_POLLS &&
+		if (p->in_use && !p->kod_denied && p->polls < SETTLE_POLLS &&
 		    (!usable(p, clock_ns) || valid_stages(p) < SETTLE_STAGES))
 			return 0;
 	}

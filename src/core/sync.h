@@ -121,6 +121,7 @@ struct sync_src {
 	int kod_denied;   /* DENY/RSTR: demobilized */
 	int kod_poll_min; /* RATE: poll floor raised */
 	uint64_t sent, received, bogus;
+	int polls; /* regular polls (not re-sends) since added */
 };
 
 struct sync {
@@ -164,8 +165,9 @@ size_t sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
 /*
  * A datagram from source idx arrived at rx_clock_ns (clock time, from the
  * kernel timestamp) / mono_ns.  Validates it (origin, mode, KoD...),
- * updates the source and, when the filter yields a new sample, runs
- * selection and the discipline.  Returns the number of actions.
+ * updates the source's filter and, for every valid sample, runs selection
+ * and (when the source survives) the discipline.  Returns the number of
+ * actions.
  */
 size_t sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
     int64_t rx_clock_ns, int64_t mono_ns, struct sync_act *act, size_t cap);

@@ -1,8 +1,673 @@
 // SPDX-License-Identifier: ISC
-/* Tests for core/sync. */
+/* Tests for core/sync: requests, polling, reach, replies, KoD, and the
+ * whole loop against fake servers built from core/srv. */
+#include "core/sync.h"
+
+#include <string.h>
+
+#include "core/pkt.h"
+#include "core/srv.h"
+#include "core/ts.h"
 #include "t.h"
+
+#define S TS_NS_PER_S
+#define MS 1000000LL
+#define US 1000LL
+#define MONO0 (1000 * S)        /* monotonic time at the start */
+#define CLK0 (1795000000LL * S) /* clock time at mono 0: 2026-11-18 */
+/* 2026-11-29T23:00:00Z at MONO0: an hour before November's last day */
+#define CLK_EVE (1795993200LL * S - MONO0)
+#define OWD (500 * US) /* one-way path delay */
+#define NSRV 3
+
+/* A fake server: its clock runs off_ns ahead of true time. */
+struct fake {
+	struct srv_sys sys;
+	int64_t off_ns;
+	int mute; /* drop requests */
+};
+
+/* The world: true time is clk0 + mono; the local clock reads that plus
+ * the corrections the discipline says it has made. */
+struct world {
+	struct sync s;
+	struct fake srv[NSRV];
+	int64_t clk0; /* clock time at mono 0 */
+	uint64_t rng;
+	int64_t now; /* mono */
+	/* events counted by [src + 1][event] */
+	int ev[NSRV + 1][SYNC_EV_DONE + 1];
+	int n_send[NSRV], n_clock, n_leap;
+	int64_t leap_value, send_mono[NSRV][32];
+	int done_after_clock;
+	unsigned peers_seen; /* bit i: source i was the system peer */
+};
+
+static const struct sync_src_cfg plain = { 0, 6, 10, 4, 0xC0000201u, 0 };
+static const struct sync_src_cfg ib = { SYNC_IBURST, 6, 10, 4, 0xC0000201u, 0 };
+
+static void
+world_init(struct world *w, int quit)
+{
+	struct sync_cfg cfg = { { 3, 10, 1 },
+		{ 128 * MS, 1000 * S, 300 * S, 0, 6, 10 }, 0, -20, 0, quit };
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	w->rng = t_stats.seed ^ 0x9E3779B97F4A7C15ULL;
+	w->now = MONO0;
+	w->clk0 = CLK0;
+	sync_init(&w->s, &cfg, t_rand(&w->rng), CLK0 + MONO0);
+	for (i = 0; i < NSRV; i++)
+		w->srv[i].sys = (struct srv_sys){ .leap = PKT_LEAP_NONE,
+			.stratum = 1,
+			.precision = -20,
+			.refid = pkt_refid_str("GPS"),
+			.root_disp_ns = 100 * US };
+}
+
+static int64_t
+clock_at(const struct world *w, int64_t mono)
+{
+	return w->clk0 + mono + disc_correction_at(&w->s.disc, mono);
+}
+
+static void
+record(struct world *w, const struct sync_act *a, size_t n)
+{
+	size_t i;
+	int clk = 0;
+
+	for (i = 0; i < n; i++) {
+		if (a[i].kind == SYNC_ACT_EVENT)
+			w->ev[a[i].src + 1][a[i].ev]++;
+		if (a[i].kind == SYNC_ACT_CLOCK) {
+			w->n_clock++;
+			clk = 1;
+		}
+		if (a[i].kind == SYNC_ACT_LEAP) {
+			w->n_leap++;
+			w->leap_value = a[i].value_ns;
+		}
+		if (a[i].kind == SYNC_ACT_EVENT && a[i].ev == SYNC_EV_DONE)
+			w->done_after_clock = clk;
+	}
+}
+
+/* Server i's answer to request a sent at mono m; 0 when it drops it. */
+static size_t
+serve(const struct world *w, int i, const struct sync_act *a, int64_t m,
+    uint8_t *rp)
+{
+	int64_t rx = w->clk0 + m + OWD + w->srv[i].off_ns;
+	size_t n = 0;
+
+	if (srv_respond(&w->srv[i].sys, a->pkt, a->len, rx, rp, PKT_HDR_LEN,
+	        &n) != SRV_REPLY)
+		return 0;
+	srv_finish(rp, rx + 20 * US);
+	return n;
+}
+
+/* Hand a reply to sync as arriving at mono m. */
+static size_t
+deliver(struct world *w, int i, const uint8_t *rp, size_t n, int64_t m)
+{
+	struct sync_act act[SYNC_MAX_ACTS];
+	size_t k;
+
+	k = sync_on_reply(&w->s, i, rp, n, clock_at(w, m), m, act,
+	    SYNC_MAX_ACTS);
+	record(w, act, k);
+	if (w->s.sys_peer >= 0)
+		w->peers_seen |= 1u << w->s.sys_peer;
+	return k;
+}
+
+/* Fire the next timer; answer the requests of servers that are not
+ * mute.  Returns the actions of the timer itself in act. */
+static size_t
+tick(struct world *w, struct sync_act *act)
+{
+	uint8_t rp[PKT_HDR_LEN];
+	size_t i, k, n;
+	int src;
+
+	w->now = sync_next_timer(&w->s);
+	k = sync_on_timer(&w->s, w->now, clock_at(w, w->now), t_rand(&w->rng),
+	    act, SYNC_MAX_ACTS);
+	record(w, act, k);
+	for (i = 0; i < k; i++) {
+		if (act[i].kind != SYNC_ACT_SEND)
+			continue;
+		src = act[i].src;
+		if (w->n_send[src] < 32)
+			w->send_mono[src][w->n_send[src]] = w->now;
+		w->n_send[src]++;
+		if (w->srv[src].mute ||
+		    (n = serve(w, src, &act[i], w->now, rp)) == 0)
+			continue;
+		deliver(w, src, rp, n, w->now + 2 * OWD + 20 * US);
+	}
+	return k;
+}
+
+static void
+run(struct world *w, int64_t until_mono)
+{
+	struct sync_act act[SYNC_MAX_ACTS];
+
+	while (sync_next_timer(&w->s) <= until_mono)
+		tick(w, act);
+}
+
+/* The first SEND among the actions, or NULL. */
+static const struct sync_act *
+first_send(const struct sync_act *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].kind == SYNC_ACT_SEND)
+			return &a[i];
+	return NULL;
+}
+
+static uint64_t
+xmt_of(const struct sync_act *a)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 40; i < 48; i++)
+		v = v << 8 | a->pkt[i];
+	return v;
+}
+
+/* (a) Data-minimized requests: only version, mode, poll and a random
+ * non-zero transmit value, which the reply must echo. */
+static void
+request_shape(void)
+{
+	struct world w;
+	struct sync_act act[SYNC_MAX_ACTS];
+	const struct sync_act *a;
+	struct sync_src_cfg v3 = plain;
+	size_t n;
+	int i, zero = 1;
+
+	world_init(&w, 0);
+	v3.version = 3;
+	sync_add(&w.s, &v3, MONO0);
+	w.srv[0].mute = 1;
+	n = tick(&w, act);
+	a = first_send(act, n);
+	T_CHECK(a != NULL);
+	if (a == NULL)
+		return;
+	T_EQ(a->src, 0);
+	T_EQ(a->len, PKT_HDR_LEN);
+	T_EQ(a->pkt[0], 0 << 6 | 3 << 3 | PKT_MODE_CLIENT);
+	T_EQ(a->pkt[1], 0);
+	T_EQ(a->pkt[2], 6); /* poll = minpoll */
+	for (i = 3; i < 40; i++)
+		zero &= a->pkt[i] == 0;
+	T_CHECK(zero);
+	T_CHECK(xmt_of(a) != 0);
+	T_CHECK(xmt_of(a) == w.s.src[0].xmt_sent);
+	/* Version 4 unless configured otherwise (0 = default). */
+	v3.version = 0;
+	sync_remove(&w.s, 0);
+	sync_add(&w.s, &v3, w.now);
+	n = tick(&w, act);
+	a = first_send(act, n);
+	T_CHECK(a != NULL && a->pkt[0] == (4 << 3 | PKT_MODE_CLIENT));
+}
+
+/* A fresh transmit value for every request, also within one call. */
+static void
+fresh_xmt(void)
+{
+	struct world w;
+	struct sync_act act[SYNC_MAX_ACTS];
+	uint64_t seen[24];
+	size_t i, k;
+	int n = 0, j, dup = 0;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &ib, MONO0);
+	sync_add(&w.s, &ib, MONO0);
+	w.srv[0].mute = w.srv[1].mute = 1;
+	while (n < 20) {
+		k = tick(&w, act);
+		for (i = 0; i < k; i++)
+			if (act[i].kind == SYNC_ACT_SEND && n < 24)
+				seen[n++] = xmt_of(&act[i]);
+	}
+	for (i = 0; i < (size_t)n; i++)
+		for (j = 0; j < (int)i; j++)
+			dup += seen[i] == seen[j] || seen[i] == 0;
+	T_EQ(dup, 0);
+	/* Two sources due at once still get different values. */
+	w.s.src[0].next_mono_ns = w.s.src[1].next_mono_ns = w.now + S;
+	w.s.src[0].retries_left = w.s.src[1].retries_left = 0;
+	k = tick(&w, act);
+	T_EQ(k, 2);
+	T_CHECK(k == 2 && xmt_of(&act[0]) != xmt_of(&act[1]));
+}
+
+/* (b) iburst: eight requests 2 s apart, then 2^minpoll. */
+static void
+iburst_timing(void)
+{
+	struct world w;
+	int i;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 200 * S);
+	T_CHECK(w.n_send[0] >= 10);
+	T_CHECK(w.send_mono[0][0] >= MONO0 && w.send_mono[0][0] < MONO0 + S);
+	for (i = 1; i < 8; i++)
+		T_EQ(w.send_mono[0][i] - w.send_mono[0][i - 1], 2 * S);
+	T_EQ(w.send_mono[0][8] - w.send_mono[0][7], 64 * S);
+	T_EQ(w.send_mono[0][9] - w.send_mono[0][8], 64 * S);
+	/* Without iburst the second request waits a whole poll. */
+	world_init(&w, 0);
+	sync_add(&w.s, &plain, MONO0);
+	run(&w, MONO0 + 200 * S);
+	T_EQ(w.n_send[0], 4);
+	T_EQ(w.send_mono[0][1] - w.send_mono[0][0], 64 * S);
+}
+
+/* One poll of source 0, answered or not, with the quick re-sends of an
+ * unanswered one. */
+static void
+poll_once(struct world *w, int answer)
+{
+	struct sync_act act[SYNC_MAX_ACTS];
+	int64_t next;
+
+	w->srv[0].mute = !answer;
+	tick(w, act);
+	next = w->s.src[0].next_mono_ns;
+	while (sync_next_timer(&w->s) < next)
+		tick(w, act);
+}
+
+/* (c) The reach register shifts at each poll and bit 0 is set by each
+ * valid reply; eight silent polls make a reachable source unreachable,
+ * reported once. */
+static void
+reach(void)
+{
+	struct world w;
+	int i;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &plain, MONO0);
+	poll_once(&w, 1);
+	T_EQ(w.s.src[0].reach, 0x01);
+	T_EQ(w.ev[1][SYNC_EV_REACHABLE], 1);
+	poll_once(&w, 1);
+	T_EQ(w.s.src[0].reach, 0x03);
+	poll_once(&w, 0);
+	T_EQ(w.s.src[0].reach, 0x06);
+	poll_once(&w, 1);
+	T_EQ(w.s.src[0].reach, 0x0D);
+	for (i = 0; i < 7; i++)
+		poll_once(&w, 0);
+	T_EQ(w.s.src[0].reach, 0x80);
+	T_EQ(w.ev[1][SYNC_EV_UNREACHABLE], 0);
+	poll_once(&w, 0); /* the eighth silent poll */
+	T_EQ(w.s.src[0].reach, 0);
+	T_EQ(w.ev[1][SYNC_EV_UNREACHABLE], 1);
+	for (i = 0; i < 10; i++)
+		poll_once(&w, 0);
+	T_EQ(w.ev[1][SYNC_EV_UNREACHABLE], 1);
+	/* Answering again: reachable again. */
+	poll_once(&w, 1);
+	T_EQ(w.s.src[0].reach, 0x01);
+	T_EQ(w.ev[1][SYNC_EV_REACHABLE], 2);
+}
+
+/* A source that never answered is never "unreachable". */
+static void
+never_reached(void)
+{
+	struct world w;
+	int i;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &plain, MONO0);
+	for (i = 0; i < 20; i++)
+		poll_once(&w, 0);
+	T_EQ(w.ev[1][SYNC_EV_UNREACHABLE], 0);
+	T_EQ(w.ev[1][SYNC_EV_REACHABLE], 0);
+	T_EQ(w.s.src[0].sent, 20 * 3); /* each poll re-sent twice */
+}
+
+/* Send one request from source 0 (muted server) and return it. */
+static struct sync_act
+one_request(struct world *w)
+{
+	struct sync_act act[SYNC_MAX_ACTS], none = { 0 };
+	const struct sync_act *a;
+	size_t n;
+
+	w->srv[0].mute = 1;
+	n = tick(w, act);
+	a = first_send(act, n);
+	return a != NULL ? *a : none;
+}
+
+/* An unanswered request is re-sent twice, 4 s apart, with fresh
+ * transmit values and no reach shift; the stale reply is then bogus. */
+static void
+retries(void)
+{
+	struct world w;
+	struct sync_act rq, rt;
+	uint8_t rp[PKT_HDR_LEN];
+	int64_t t_rq, poll_at;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &plain, MONO0);
+	poll_once(&w, 1);
+	rq = one_request(&w);
+	t_rq = w.now;
+	poll_at = w.s.src[0].next_mono_ns;
+	T_EQ(w.s.src[0].reach, 0x02);
+	rt = one_request(&w);
+	T_EQ(w.now - t_rq, 4 * S);
+	T_EQ(rt.src, 0);
+	T_CHECK(xmt_of(&rt) != xmt_of(&rq) && xmt_of(&rt) != 0);
+	T_CHECK(memcmp(rt.pkt, rq.pkt, 40) == 0); /* same poll, version */
+	T_EQ(w.s.src[0].reach, 0x02);
+	T_EQ(w.s.src[0].next_mono_ns, poll_at);
+	deliver(&w, 0, rp, serve(&w, 0, &rq, t_rq, rp), w.now + MS);
+	T_EQ(w.s.src[0].bogus, 1);
+	deliver(&w, 0, rp, serve(&w, 0, &rt, w.now, rp), w.now + 2 * MS);
+	T_EQ(w.s.src[0].reach, 0x03);
+	T_EQ(sync_next_timer(&w.s), poll_at); /* answered: no more */
+	/* A wholly silent poll: one request and two re-sends. */
+	poll_once(&w, 1);
+	poll_once(&w, 0);
+	T_EQ(w.n_send[0], 1 + 2 + 1 + 3);
+	T_EQ(w.s.src[0].reach, 0x0E);
+	T_EQ(sync_next_timer(&w.s), w.s.src[0].next_mono_ns);
+}
+
+/* (d) Wrong origin: bogus, no sample; duplicates are ignored. */
+static void
+bogus_replies(void)
+{
+	struct world w;
+	struct sync_act rq, forged;
+	uint8_t rp[PKT_HDR_LEN];
+	size_t n;
+	int64_t m;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &plain, MONO0);
+	rq = one_request(&w);
+	forged = rq;
+	forged.pkt[47] ^= 1; /* a reply to a request we did not send */
+	m = w.now + 2 * OWD;
+	n = serve(&w, 0, &forged, w.now, rp);
+	T_EQ(deliver(&w, 0, rp, n, m), 0);
+	T_EQ(w.s.src[0].bogus, 1);
+	T_EQ(w.s.src[0].received, 0);
+	T_EQ(w.s.src[0].reach, 0);
+	T_EQ(w.s.src[0].filt.n, 0);
+	/* The genuine reply is still welcome, but only once. */
+	n = serve(&w, 0, &rq, w.now, rp);
+	T_CHECK(deliver(&w, 0, rp, n, m) > 0);
+	T_EQ(w.s.src[0].received, 1);
+	T_EQ(w.s.src[0].filt.n, 1);
+	T_EQ(deliver(&w, 0, rp, n, m + 1), 0);
+	T_EQ(w.s.src[0].bogus, 2);
+	T_EQ(w.s.src[0].received, 1);
+	T_EQ(w.s.src[0].filt.n, 1);
+}
+
+/* A kiss-o'-death reply with code `code` to request rq. */
+static size_t
+kod_reply(struct world *w, const struct sync_act *rq, const char *code,
+    uint8_t *rp)
+{
+	struct fake keep = w->srv[0];
+	size_t n;
+
+	w->srv[0].sys.stratum = 0;
+	w->srv[0].sys.refid = pkt_refid_str(code);
+	n = serve(w, 0, rq, w->now, rp);
+	w->srv[0] = keep;
+	return n;
+}
+
+/* (e) RATE: the poll floor goes up by one per kiss, to 2^13 at most. */
+static void
+kod_rate(void)
+{
+	struct world w;
+	struct sync_act rq;
+	uint8_t rp[PKT_HDR_LEN];
+	int64_t t1;
+	int i;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &plain, MONO0);
+	rq = one_request(&w);
+	T_EQ(w.s.src[0].next_mono_ns - w.now, 64 * S);
+	for (i = 7; i <= 15; i++) {
+		t1 = w.now;
+		deliver(&w, 0, rp, kod_reply(&w, &rq, "RATE", rp), t1 + MS);
+		T_EQ(w.ev[1][SYNC_EV_KOD], i - 6);
+		T_EQ(sync_next_timer(&w.s) - t1, ts_log2_ns(i > 13 ? 13 : i));
+		rq = one_request(&w);
+		T_EQ(w.now - t1, ts_log2_ns(i > 13 ? 13 : i));
+		T_EQ(rq.pkt[2], i > 13 ? 13 : i); /* poll field follows */
+	}
+}
+
+/* DENY demobilizes; a kiss with the wrong origin is not even read. */
+static void
+kod_deny(void)
+{
+	struct world w;
+	struct sync_act rq, forged;
+	uint8_t rp[PKT_HDR_LEN];
+	size_t n;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &plain, MONO0);
+	sync_add(&w.s, &plain, MONO0);
+	w.srv[1].mute = 1;
+	rq = one_request(&w);
+	forged = rq;
+	forged.pkt[40] ^= 0x80;
+	n = kod_reply(&w, &forged, "DENY", rp);
+	T_EQ(deliver(&w, rq.src, rp, n, w.now + MS), 0);
+	T_EQ(w.ev[rq.src + 1][SYNC_EV_KOD], 0);
+	T_EQ(w.s.src[rq.src].bogus, 1);
+	run(&w, w.now + 600 * S);
+	T_CHECK(w.n_send[rq.src] > 5); /* still polled */
+	rq = one_request(&w);
+	deliver(&w, rq.src, rp, kod_reply(&w, &rq, "DENY", rp), w.now + MS);
+	T_EQ(w.ev[rq.src + 1][SYNC_EV_KOD], 1);
+	n = (size_t)w.n_send[rq.src];
+	run(&w, w.now + 3600 * S);
+	T_EQ(w.n_send[rq.src], n); /* never again */
+	/* ...while the other one carries on. */
+	T_CHECK(w.n_send[1 - rq.src] > 50);
+}
+
+/* A wrong-origin RATE changes nothing either. */
+static void
+kod_rate_forged(void)
+{
+	struct world w;
+	struct sync_act rq;
+	uint8_t rp[PKT_HDR_LEN];
+
+	world_init(&w, 0);
+	sync_add(&w.s, &plain, MONO0);
+	rq = one_request(&w);
+	rq.pkt[44] ^= 0x10;
+	deliver(&w, 0, rp, kod_reply(&w, &rq, "RATE", rp), w.now + MS);
+	T_EQ(w.ev[1][SYNC_EV_KOD], 0);
+	T_EQ(w.s.src[0].kod_poll_min, 0);
+	T_EQ(w.s.src[0].next_mono_ns - w.now, 64 * S);
+	T_EQ(w.s.src[0].poll, 6);
+}
+
+/* (f) One good server: synchronized after the burst, stratum + 1. */
+static void
+one_server(void)
+{
+	struct world w;
+	int i;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &ib, MONO0);
+	for (i = 0; i < 7; i++)
+		poll_once(&w, 1);
+	T_EQ(w.ev[1][SYNC_EV_SYNCED], 0);
+	T_EQ(w.s.sys.stratum, 16);
+	T_EQ(w.n_clock, 0);
+	poll_once(&w, 1); /* the eighth fills the filter */
+	T_EQ(w.ev[1][SYNC_EV_SYNCED], 1);
+	T_EQ(sync_tally(&w.s, 0), '*');
+	T_EQ(w.s.sys_peer, 0);
+	T_EQ(w.s.sys.stratum, 2);
+	T_CHECK(w.s.sys.refid == 0xC0000201u);
+	T_EQ(w.s.sys.leap, PKT_LEAP_NONE);
+	T_EQ(w.n_clock, 1);
+	run(&w, w.now + 3600 * S);
+	T_EQ(w.ev[1][SYNC_EV_SYNCED], 1);
+	T_EQ(sync_tally(&w.s, 0), '*');
+	T_CHECK(ts_abs(clock_at(&w, w.now) - w.clk0 - w.now) < 1 * MS);
+	T_EQ(w.ev[0][SYNC_EV_LEAP_ARMED], 0);
+}
+
+/* (g) Three servers, one 50 ms off: a falseticker, never followed. */
+static void
+falseticker(void)
+{
+	struct world w;
+	int i;
+
+	world_init(&w, 0);
+	w.srv[1].off_ns = 300 * US;
+	w.srv[2].off_ns = 50 * MS;
+	for (i = 0; i < 3; i++)
+		sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 7200 * S);
+	T_CHECK(w.n_send[2] > 20); /* polled all along */
+	T_EQ(sync_tally(&w.s, 2), 'x');
+	T_EQ(w.ev[3][SYNC_EV_SYNCED], 0);
+	T_EQ(w.peers_seen & 4u, 0);
+	T_CHECK(w.peers_seen != 0);
+	T_CHECK(w.s.sys_peer == 0 || w.s.sys_peer == 1);
+	T_CHECK(sync_tally(&w.s, 0) != 'x' && sync_tally(&w.s, 1) != 'x');
+	T_CHECK(ts_abs(clock_at(&w, w.now) - w.clk0 - w.now) < 2 * MS);
+}
+
+/*
+ * (h) The only survivor announces an insertion from the eve of the last
+ * day of November: passed on to clients at once, armed (SYNC_ACT_LEAP
+ * +1) only once that last day has begun, disarmed when withdrawn.
+ */
+static void
+leap(void)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	w.clk0 = CLK_EVE;
+	w.srv[0].sys.leap = PKT_LEAP_INSERT;
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 1800 * S);
+	T_EQ(w.s.sys_peer, 0);
+	T_EQ(w.s.sys.leap, PKT_LEAP_INSERT);
+	T_EQ(w.n_leap, 0);
+	T_EQ(w.ev[0][SYNC_EV_LEAP_ARMED], 0);
+	run(&w, MONO0 + 3 * 3600 * S); /* into November 30th */
+	T_EQ(w.n_leap, 1);
+	T_EQ(w.leap_value, 1);
+	T_EQ(w.ev[0][SYNC_EV_LEAP_ARMED], 1);
+	T_EQ(w.s.sys.leap, PKT_LEAP_INSERT);
+	w.srv[0].sys.leap = PKT_LEAP_NONE;
+	run(&w, w.now + 3600 * S);
+	T_EQ(w.n_leap, 2);
+	T_EQ(w.leap_value, 0);
+	T_EQ(w.ev[0][SYNC_EV_LEAP_ARMED], 1);
+	T_EQ(w.s.sys.leap, PKT_LEAP_NONE);
+}
+
+/* The system peer stops answering: once it is unreachable it is no
+ * longer followed. */
+static void
+peer_lost(void)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 1800 * S);
+	T_EQ(w.s.sys_peer, 0);
+	w.srv[0].mute = 1;
+	run(&w, w.now + 16 * 1024 * S);
+	T_EQ(w.ev[1][SYNC_EV_UNREACHABLE], 1);
+	T_EQ(sync_tally(&w.s, 0), ' ');
+	T_EQ(w.s.src[0].sel, SEL_REJECT);
+	/* Selection also runs when polls go unanswered: the dead peer is
+	 * dropped and, with no local stratum, we serve unsynchronized. */
+	T_EQ(w.s.sys_peer, -1);
+	T_EQ(w.ev[1][SYNC_EV_LOST], 1);
+	T_EQ(w.s.sys.stratum, 16);
+	T_EQ(w.s.sys.leap, PKT_LEAP_UNSYNC);
+}
+
+/* (i) -q: done after the first clock setting. */
+static void
+quit_after_set(void)
+{
+	struct world w;
+	struct sync_act act[SYNC_MAX_ACTS], rq;
+	uint8_t rp[PKT_HDR_LEN];
+
+	world_init(&w, 1);
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 600 * S);
+	T_EQ(w.n_clock, 1);
+	T_EQ(w.ev[0][SYNC_EV_DONE], 1);
+	T_EQ(w.done_after_clock, 1);
+	T_EQ(w.s.done, 1);
+	/* Nothing more comes of replies. */
+	rq = one_request(&w);
+	T_EQ(sync_on_reply(&w.s, 0, rp, serve(&w, 0, &rq, w.now, rp),
+	         clock_at(&w, w.now + MS), w.now + MS, act, SYNC_MAX_ACTS),
+	    0);
+}
 
 void
 test_sync(void)
 {
+	request_shape();
+	fresh_xmt();
+	iburst_timing();
+	reach();
+	never_reached();
+	bogus_replies();
+	retries();
+	kod_rate();
+	kod_deny();
+	kod_rate_forged();
+	one_server();
+	falseticker();
+	leap();
+	peer_lost();
+	quit_after_set();
 }
