@@ -170,12 +170,14 @@ src_poll(const struct sync *s, const struct sync_src *p)
 	return poll;
 }
 
-/* Reach bookkeeping at each transmission (RFC 5905 section 13.1). */
-static void
+/* Reach bookkeeping at each transmission (RFC 5905 section 13.1).
+ * Returns 1 when the source has just become unreachable. */
+static int
 on_poll(struct sync *s, int i, int64_t clock_ns, struct out *o)
 {
 	struct sync_src *p = &s->src[i];
 	uint8_t was = p->reach;
+	int lost = 0;
 
 	p->reach = (uint8_t)(p->reach << 1);
 	if (p->xmt_sent != 0 && (p->reach & 0x6) == 0 && was != 0)
@@ -183,6 +185,7 @@ on_poll(struct sync *s, int i, int64_t clock_ns, struct out *o)
 	if (was != 0 && p->reach == 0) {
 		event(o, i, SYNC_EV_UNREACHABLE, 0);
 		p->sel = SEL_REJECT;
+		lost = 1;
 	}
 	if (p->reach == 0 && p->received > 0 &&
 	    ++p->unreach == UNREACH_REPLACE && p->cfg.from_pool)
@@ -192,11 +195,12 @@ on_poll(struct sync *s, int i, int64_t clock_ns, struct out *o)
 	         p->unreach == 0) ||
 	        ((p->cfg.flags & SYNC_BURST) && was != 0)))
 		p->burst_left = IBURST_COUNT;
+	return lost;
 }
 
 /* Data-minimized client request (RFC 9109 and the NTP client data
  * minimization draft): only version, mode, poll and a random transmit. */
-static void
+static int
 send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
     uint64_t *rnd, struct out *o)
 {
@@ -204,10 +208,11 @@ send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
 	struct sync_act *a = push(o, SYNC_ACT_SEND, i);
 	struct pkt_hdr h = { .version = p->cfg.version ? p->cfg.version : 4,
 		.mode = PKT_MODE_CLIENT };
+	int lost;
 
 	if (a == NULL)
-		return;
-	on_poll(s, i, clock_ns, o);
+		return 0;
+	lost = on_poll(s, i, clock_ns, o);
 	p->poll = src_poll(s, p);
 	h.poll = (int8_t)p->poll;
 	do
@@ -222,7 +227,7 @@ send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
 	if (p->burst_left > 1) {
 		p->burst_left--;
 		p->next_mono_ns = mono_ns + BURST_SPACING_S * TS_NS_PER_S;
-		return;
+		return lost;
 	}
 	p->burst_left = 0;
 	p->next_mono_ns = mono_ns + ts_log2_ns(h.poll);
@@ -232,6 +237,7 @@ send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
 		p->retries_left = RETRIES;
 		p->retry_mono_ns = mono_ns + RETRY_AFTER_S * TS_NS_PER_S;
 	}
+	return lost;
 }
 
 /* Re-send an unanswered request within the same poll: a new transmit
@@ -281,12 +287,9 @@ sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
 			continue;
 		if (o.n + 4 > o.cap)
 			break;
-		if (p->next_mono_ns <= mono_ns) {
-			uint8_t was = p->reach;
-
-			send_request(s, i, clock_ns, mono_ns, &rnd, &o);
-			lost |= was != 0 && p->reach == 0;
-		} else if (retry_due(p) && p->retry_mono_ns <= mono_ns)
+		if (p->next_mono_ns <= mono_ns)
+			lost |= send_request(s, i, clock_ns, mono_ns, &rnd, &o);
+		else if (retry_due(p) && p->retry_mono_ns <= mono_ns)
 			send_retry(s, i, clock_ns, mono_ns, &rnd, &o);
 	}
 	/* A source that just became unreachable may have been the system
