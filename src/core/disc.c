@@ -308,7 +308,11 @@ disc_update(struct disc *d, int64_t t_ns, int64_t offset_ns, int64_t sigma_ns,
 	cmd->slew_ns = ts_from_s(d->k_u) - d->c_base_ns;
 	update_stats(d, cmd->freq_ppb, y, S);
 	d->resid_ns = ts_from_s(y);
-	adapt_poll(d, d->resid_ns, sigma_ns);
+	/* Burst samples (seconds apart) say nothing about how well the
+	 * current poll interval works. */
+	if (t_ns - d->last_update_ns >= ts_log2_ns(d->poll) / 2)
+		adapt_poll(d, d->resid_ns, sigma_ns);
+	d->last_update_ns = t_ns;
 	d->freq_ppb = cmd->freq_ppb;
 	d->slew_left_ns = cmd->slew_ns;
 	d->updates++;

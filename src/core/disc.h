@@ -80,7 +80,8 @@ struct disc {
 	int64_t wander_ppb; /* RMS of frequency changes */
 	int poll;           /* suggested poll exponent */
 	int poll_score;
-	int64_t resid_rms_ns; /* running RMS of innovations */
+	int64_t last_update_ns; /* local time of the last update */
+	int64_t resid_rms_ns;   /* running RMS of innovations */
 };
 
 /* initial_freq_ppb: from the drift file (0 without one). */

@@ -454,9 +454,14 @@ valid_stages(const struct sync_src *p)
 static int
 settled(const struct sync *s, int64_t clock_ns)
 {
-	int i;
+	int i, n;
 
 	if (s->settled)
+		return 1;
+	/* A lone source has nobody to disagree with. */
+	for (i = 0, n = 0; i < SYNC_MAX_SRC; i++)
+		n += s->src[i].in_use && !s->src[i].kod_denied;
+	if (n == 1)
 		return 1;
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		const struct sync_src *p = &s->src[i];
@@ -694,6 +699,15 @@ sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
 		discipline(s, idx, &x, mono_ns, rx_clock_ns, &o);
 	}
 	return o.n;
+}
+
+void
+sync_sent(struct sync *s, int idx, int64_t clock_ns, int64_t mono_ns)
+{
+	if (idx < 0 || idx >= SYNC_MAX_SRC || !s->src[idx].in_use)
+		return;
+	s->src[idx].t1_ns = clock_ns;
+	s->src[idx].t1_mono_ns = mono_ns;
 }
 
 char

@@ -172,6 +172,11 @@ size_t sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
 size_t sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
     int64_t rx_clock_ns, int64_t mono_ns, struct sync_act *act, size_t cap);
 
+/* The request to source idx actually left at clock_ns / mono_ns: the
+ * shell calls this just before the send system call, after whatever it
+ * had to do first (opening the socket), so that T1 is not early. */
+void sync_sent(struct sync *s, int idx, int64_t clock_ns, int64_t mono_ns);
+
 /* ntpd's one-character tally code for a source: ' ', 'x', '.', '-', '+',
  * '#', '*'. */
 char sync_tally(const struct sync *s, int idx);

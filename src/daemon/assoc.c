@@ -360,6 +360,8 @@ do_send(struct assoc *a, const struct sync_act *x)
 		log_msg(a->log, LOG_ERR, "socket: %s", strerror(errno));
 		return;
 	}
+	/* T1 is read now, after the socket work, right before the send. */
+	sync_sent(&a->sync, x->src, clk_now(a->clk), clk_mono_now());
 	if (udp_send(s->fd, x->pkt, x->len, &s->addr) != 0)
 		log_msg(a->log, LOG_INFO, "%s: send: %s", s->addr_str,
 		    strerror(errno));
