@@ -177,7 +177,7 @@ adjust(struct cli *c, const struct qry_target *t, size_t n)
 	if (c->dry_run)
 		return 0;
 	clk_init(&clk, CLK_SYSTEM, 0, 0);
-	if ((step ? clk_step(&clk, off) : clk_slew(&clk, off)) != 0) {
+	if (clk_once(&clk, step, off) != 0) {
 		fprintf(stderr, "stratum: cannot %s the clock: %s\n",
 		    step ? "step" : "slew", strerror(errno));
 		return -1;

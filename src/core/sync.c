@@ -198,23 +198,21 @@ on_poll(struct sync *s, int i, int64_t clock_ns, struct out *o)
 	return lost;
 }
 
-/* Data-minimized client request (RFC 9109 and the NTP client data
- * minimization draft): only version, mode, poll and a random transmit. */
+/* Queue one data-minimized client request (RFC 9109 and the NTP client
+ * data minimization draft): only version, mode, poll and a fresh random
+ * transmit value, which the reply must echo.  0, or -1 when full. */
 static int
-send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
+put_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
     uint64_t *rnd, struct out *o)
 {
 	struct sync_src *p = &s->src[i];
 	struct sync_act *a = push(o, SYNC_ACT_SEND, i);
 	struct pkt_hdr h = { .version = p->cfg.version ? p->cfg.version : 4,
-		.mode = PKT_MODE_CLIENT };
-	int lost;
+		.mode = PKT_MODE_CLIENT,
+		.poll = (int8_t)p->poll };
 
 	if (a == NULL)
-		return 0;
-	lost = on_poll(s, i, clock_ns, o);
-	p->poll = src_poll(s, p);
-	h.poll = (int8_t)p->poll;
+		return -1;
 	do
 		p->xmt_sent = mix(rnd);
 	while (p->xmt_sent == 0);
@@ -223,6 +221,21 @@ send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
 	p->t1_ns = clock_ns;
 	p->t1_mono_ns = mono_ns;
 	p->sent++;
+	return 0;
+}
+
+/* A regular poll (or a burst packet).  Returns 1 when the source has
+ * just become unreachable. */
+static int
+send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
+    uint64_t *rnd, struct out *o)
+{
+	struct sync_src *p = &s->src[i];
+	int lost = on_poll(s, i, clock_ns, o);
+
+	p->poll = src_poll(s, p);
+	if (put_request(s, i, clock_ns, mono_ns, rnd, o) != 0)
+		return lost;
 	p->polls++;
 	if (p->burst_left > 1) {
 		p->burst_left--;
@@ -230,7 +243,7 @@ send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
 		return lost;
 	}
 	p->burst_left = 0;
-	p->next_mono_ns = mono_ns + ts_log2_ns(h.poll);
+	p->next_mono_ns = mono_ns + ts_log2_ns(p->poll);
 	/* A lost packet at a long poll would leave the discipline without
 	 * data for two intervals: re-send a couple of times, quickly. */
 	if (p->next_mono_ns - mono_ns > 4 * RETRY_AFTER_S * TS_NS_PER_S) {
@@ -247,21 +260,9 @@ send_retry(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
     uint64_t *rnd, struct out *o)
 {
 	struct sync_src *p = &s->src[i];
-	struct sync_act *a = push(o, SYNC_ACT_SEND, i);
-	struct pkt_hdr h = { .version = p->cfg.version ? p->cfg.version : 4,
-		.mode = PKT_MODE_CLIENT,
-		.poll = (int8_t)p->poll };
 
-	if (a == NULL)
+	if (put_request(s, i, clock_ns, mono_ns, rnd, o) != 0)
 		return;
-	do
-		p->xmt_sent = mix(rnd);
-	while (p->xmt_sent == 0);
-	h.xmt_ts = p->xmt_sent;
-	a->len = pkt_encode_hdr(&h, a->pkt, sizeof(a->pkt));
-	p->t1_ns = clock_ns;
-	p->t1_mono_ns = mono_ns;
-	p->sent++;
 	p->retries_left--;
 	p->retry_mono_ns = mono_ns + RETRY_AFTER_S * TS_NS_PER_S;
 }

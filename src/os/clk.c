@@ -145,28 +145,11 @@ system_slew(int64_t d_ns)
 }
 
 int
-clk_step(struct clk *c, int64_t d_ns)
+clk_once(struct clk *c, int step, int64_t d_ns)
 {
 	switch (c->kind) {
 	case CLK_SYSTEM:
-		return system_step(d_ns);
-	case CLK_NONE:
-		errno = ENOTSUP;
-		return -1;
-	case CLK_VIRTUAL:
-		c->offset_ns += d_ns;
-		return 0;
-	}
-	errno = EINVAL;
-	return -1;
-}
-
-int
-clk_slew(struct clk *c, int64_t d_ns)
-{
-	switch (c->kind) {
-	case CLK_SYSTEM:
-		return system_slew(d_ns);
+		return step ? system_step(d_ns) : system_slew(d_ns);
 	case CLK_NONE:
 		errno = ENOTSUP;
 		return -1;

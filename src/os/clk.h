@@ -58,13 +58,13 @@ int64_t clk_from_real(const struct clk *c, int64_t real_ns);
 int clk_precision_log2(void);
 
 /*
- * Step the clock by d_ns at once (CLK_SYSTEM: ADJ_SETOFFSET), or slew it
- * by d_ns gradually (CLK_SYSTEM: the adjtime(3) single-shot offset, at most
- * 0.5 s).  CLK_NONE refuses both (returns -1, errno ENOTSUP); CLK_VIRTUAL
- * applies either at once to its own offset.  0 on success, -1 with errno.
+ * One correction, as ntpdate makes it: step the clock by d_ns at once
+ * (CLK_SYSTEM: ADJ_SETOFFSET), or slew it by d_ns gradually (CLK_SYSTEM:
+ * the adjtime(3) single-shot offset, at most 0.5 s).  CLK_NONE refuses
+ * (returns -1, errno ENOTSUP); CLK_VIRTUAL applies either at once to its
+ * own offset.  0 on success, -1 with errno.
  */
-int clk_step(struct clk *c, int64_t d_ns);
-int clk_slew(struct clk *c, int64_t d_ns);
+int clk_once(struct clk *c, int step, int64_t d_ns);
 
 /*
  * Apply one discipline command (core/disc.h semantics): step by step_ns
