@@ -14,7 +14,8 @@
 #include "os/ifs.h"
 
 #define ENG_MAX_ADDRS 128
-#define ENG_BATCH 64 /* datagrams read per socket per wake-up */
+#define ENG_WILDCARD "wildcard" /* name of the fallback addresses */
+#define ENG_BATCH 64            /* datagrams read per socket per wake-up */
 #define ENG_BUF 1024
 
 static enum clk_kind
@@ -76,7 +77,7 @@ rule_matches(const struct conf_ifrule *r, const struct ifs_addr *ia)
 	case CONF_IFM_IPV6:
 		return sa->sa_family == AF_INET6;
 	case CONF_IFM_WILDCARD:
-		return 0; /* no wildcard sockets are opened */
+		return strcmp(ia->name, ENG_WILDCARD) == 0;
 	case CONF_IFM_NAME:
 		return strcmp(r->name, ia->name) == 0;
 	case CONF_IFM_ADDRESS:
@@ -149,6 +150,22 @@ open_one(struct engine *e, const struct ifs_addr *ia, enum conf_if_action act)
 	e->n_socks++;
 }
 
+static int
+wildcards(struct ifs_addr *a)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&a[0].addr.sa;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&a[1].addr.sa;
+
+	memset(a, 0, 2 * sizeof(*a));
+	snprintf(a[0].name, sizeof(a[0].name), "%s", ENG_WILDCARD);
+	snprintf(a[1].name, sizeof(a[1].name), "%s", ENG_WILDCARD);
+	s4->sin_family = AF_INET;
+	a[0].addr.len = sizeof(*s4);
+	s6->sin6_family = AF_INET6;
+	a[1].addr.len = sizeof(*s6);
+	return 2;
+}
+
 int
 eng_open_sockets(struct engine *e)
 {
@@ -157,9 +174,14 @@ eng_open_sockets(struct engine *e)
 	int n, i;
 
 	n = ifs_list(addrs, ENG_MAX_ADDRS);
-	if (n < 0) {
-		log_msg(e->log, LOG_ERR, "getifaddrs: %s", strerror(errno));
-		return -1;
+	if (n <= 0) {
+		/* No interface list (a container or simulator without
+		 * getifaddrs): the wildcard addresses, as ntpd's 0 and 1. */
+		log_msg(e->log, LOG_WARNING,
+		    "no interface addresses (%s); "
+		    "using the wildcard addresses",
+		    n < 0 ? strerror(errno) : "none found");
+		n = wildcards(addrs);
 	}
 	for (i = 0; i < n && e->n_socks < ENG_MAX_SOCKS; i++) {
 		act = if_action(e->conf, &addrs[i]);
@@ -220,7 +242,8 @@ drain(struct engine *e, struct eng_sock *s)
 static int
 timeout_ms(const struct engine *e)
 {
-	int64_t left = asc_next_timer(&e->asc) - clk_mono_now();
+	int64_t next = asc_next_timer(&e->asc), c = clk_next_event(&e->clk);
+	int64_t left = (c < next ? c : next) - clk_mono_now();
 
 	if (left <= 0)
 		return 0;
@@ -259,6 +282,7 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop)
 			else
 				asc_on_ready(&e->asc, tag[i]);
 		}
+		clk_tick(&e->clk, clk_mono_now());
 		if (asc_next_timer(&e->asc) <= clk_mono_now())
 			asc_on_timer(&e->asc);
 	}

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: ISC
-/* clk: CLOCK_REALTIME reads, the virtual clock, and clock_adjtime(2). */
+/* clk: CLOCK_REALTIME reads, the virtual clock, the system clock. */
 #include "os/clk.h"
+
+#include "os/kclk.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/timex.h>
 #include <time.h>
 
 #define NS_PER_S 1000000000LL
@@ -44,6 +45,7 @@ clk_init(struct clk *c, enum clk_kind kind, double offset_s, double freq_ppm)
 }
 
 #define SLEW_NS_PER_NS 2000 /* 500 ppm: 1 ns of slew per 2000 ns */
+#define SLEW_RATE_PPB 500000
 
 static int64_t
 slewed(const struct clk *c, int64_t dt)
@@ -116,40 +118,12 @@ clk_precision_log2(void)
 	return p;
 }
 
-static int
-system_step(int64_t d_ns)
-{
-	struct timex tx = { .modes = ADJ_SETOFFSET | ADJ_NANO };
-	int64_t s = d_ns / NS_PER_S, ns = d_ns % NS_PER_S;
-
-	if (ns < 0) {
-		ns += NS_PER_S;
-		s--;
-	}
-	tx.time.tv_sec = (time_t)s;
-	tx.time.tv_usec = (long)ns; /* nanoseconds under ADJ_NANO */
-	return clock_adjtime(CLOCK_REALTIME, &tx) < 0 ? -1 : 0;
-}
-
-static int
-system_slew(int64_t d_ns)
-{
-	struct timex tx = { .modes = ADJ_OFFSET_SINGLESHOT };
-
-	if (d_ns > NS_PER_S / 2 || d_ns < -NS_PER_S / 2) {
-		errno = ERANGE;
-		return -1;
-	}
-	tx.offset = (long)(d_ns / 1000);
-	return clock_adjtime(CLOCK_REALTIME, &tx) < 0 ? -1 : 0;
-}
-
 int
 clk_once(struct clk *c, int step, int64_t d_ns)
 {
 	switch (c->kind) {
 	case CLK_SYSTEM:
-		return step ? system_step(d_ns) : system_slew(d_ns);
+		return step ? kclk_step(d_ns) : kclk_singleshot(d_ns);
 	case CLK_NONE:
 		errno = ENOTSUP;
 		return -1;
@@ -176,22 +150,30 @@ virtual_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
 	return 0;
 }
 
+/*
+ * The kernel clock follows the same command semantics as the virtual one
+ * (core/disc.h): a slew runs at exactly 500 ppm on top of the frequency
+ * correction until done.  It is made by raising the rate for as long as
+ * the slew needs; clk_tick ends it.  The kernel's own single-shot slew
+ * would do the same, but not every kernel (nor every clock simulator)
+ * keeps its rate exact next to a frequency correction.
+ */
 static int
-system_apply(int do_step, int64_t step_ns, int64_t freq_ppb, int64_t slew_ns)
+system_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
+    int64_t slew_ns)
 {
-	struct timex tx = { .modes = ADJ_FREQUENCY };
+	int64_t rate = freq_ppb, mono = clk_mono_now();
 
-	if (do_step && system_step(step_ns) != 0)
+	if (do_step && kclk_step(step_ns) != 0)
 		return -1;
-	/* timex.freq is ppm with a 16-bit binary fraction. */
-	tx.freq = (long)((double)freq_ppb / 1000.0 * 65536.0);
-	if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
-		return -1;
-	if (slew_ns > NS_PER_S / 2)
-		slew_ns = NS_PER_S / 2;
-	if (slew_ns < -NS_PER_S / 2)
-		slew_ns = -NS_PER_S / 2;
-	return system_slew(slew_ns);
+	c->corr_freq_ppb = freq_ppb;
+	c->slew_end_mono_ns = 0;
+	if (slew_ns != 0) {
+		rate += slew_ns > 0 ? SLEW_RATE_PPB : -SLEW_RATE_PPB;
+		c->slew_end_mono_ns =
+		    mono + (slew_ns > 0 ? slew_ns : -slew_ns) * SLEW_NS_PER_NS;
+	}
+	return kclk_set_rate(rate);
 }
 
 int
@@ -200,7 +182,7 @@ clk_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
 {
 	switch (c->kind) {
 	case CLK_SYSTEM:
-		return system_apply(do_step, step_ns, freq_ppb, slew_ns);
+		return system_apply(c, do_step, step_ns, freq_ppb, slew_ns);
 	case CLK_NONE:
 		errno = ENOTSUP;
 		return -1;
@@ -211,23 +193,6 @@ clk_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
 	return -1;
 }
 
-static int
-system_leap(int leap)
-{
-	struct timex tx;
-
-	memset(&tx, 0, sizeof(tx));
-	if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
-		return -1;
-	tx.modes = ADJ_STATUS;
-	tx.status &= ~(STA_INS | STA_DEL);
-	if (leap > 0)
-		tx.status |= STA_INS;
-	else if (leap < 0)
-		tx.status |= STA_DEL;
-	return clock_adjtime(CLOCK_REALTIME, &tx) < 0 ? -1 : 0;
-}
-
 int
 clk_set_leap(struct clk *c, int leap)
 {
@@ -235,7 +200,7 @@ clk_set_leap(struct clk *c, int leap)
 
 	switch (c->kind) {
 	case CLK_SYSTEM:
-		return system_leap(leap);
+		return kclk_leap(leap);
 	case CLK_NONE:
 		return 0;
 	case CLK_VIRTUAL:
@@ -256,39 +221,37 @@ int
 clk_set_sync(struct clk *c, int synced, int64_t maxerror_ns,
     int64_t esterror_ns)
 {
-	struct timex tx;
-
 	if (c->kind != CLK_SYSTEM)
 		return 0;
-	memset(&tx, 0, sizeof(tx));
-	if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
-		return -1;
-	tx.modes = ADJ_STATUS | ADJ_MAXERROR | ADJ_ESTERROR;
-	if (synced)
-		tx.status &= ~STA_UNSYNC;
-	else
-		tx.status |= STA_UNSYNC;
-	tx.maxerror = (long)(maxerror_ns / 1000);
-	tx.esterror = (long)(esterror_ns / 1000);
-	return clock_adjtime(CLOCK_REALTIME, &tx) < 0 ? -1 : 0;
+	return kclk_status(synced, maxerror_ns, esterror_ns);
 }
 
 int
 clk_take_over(struct clk *c, int64_t *freq_ppb)
 {
-	struct timex tx;
-
 	*freq_ppb = 0;
 	if (c->kind != CLK_SYSTEM)
 		return 0;
-	memset(&tx, 0, sizeof(tx));
-	if (clock_adjtime(CLOCK_REALTIME, &tx) < 0)
+	if (kclk_get_rate(freq_ppb) != 0 || kclk_plain() != 0)
 		return -1;
-	*freq_ppb = (int64_t)((double)tx.freq / 65536.0 * 1000.0);
-	tx.modes = ADJ_STATUS | ADJ_OFFSET;
-	tx.status &= ~(STA_PLL | STA_FLL | STA_PPSFREQ | STA_PPSTIME);
-	tx.offset = 0;
-	return clock_adjtime(CLOCK_REALTIME, &tx) < 0 ? -1 : 0;
+	c->corr_freq_ppb = *freq_ppb;
+	return kclk_set_rate(*freq_ppb);
+}
+
+int64_t
+clk_next_event(const struct clk *c)
+{
+	return c->slew_end_mono_ns ? c->slew_end_mono_ns : INT64_MAX;
+}
+
+void
+clk_tick(struct clk *c, int64_t mono_ns)
+{
+	if (c->kind != CLK_SYSTEM || c->slew_end_mono_ns == 0 ||
+	    mono_ns < c->slew_end_mono_ns)
+		return;
+	c->slew_end_mono_ns = 0;
+	(void)kclk_set_rate(c->corr_freq_ppb);
 }
 
 const char *

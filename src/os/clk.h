@@ -39,6 +39,9 @@ struct clk {
 	 * (virtual time of the next UTC midnight), 0 none. */
 	int leap;
 	int64_t leap_at_ns;
+	/* CLK_SYSTEM: monotonic time the running slew ends, 0 none (the
+	 * rate is then corr_freq_ppb again). */
+	int64_t slew_end_mono_ns;
 };
 
 /* Set up a backend; offset_s and freq_ppm are used by CLK_VIRTUAL only. */
@@ -69,9 +72,10 @@ int clk_once(struct clk *c, int step, int64_t d_ns);
 /*
  * Apply one discipline command (core/disc.h semantics): step by step_ns
  * when do_step, then set the frequency correction to freq_ppb and slew
- * slew_ns at 500 ppm, replacing any slew still pending.  CLK_SYSTEM uses
- * ADJ_SETOFFSET, ADJ_FREQUENCY and ADJ_OFFSET_SINGLESHOT; CLK_NONE refuses
- * (-1, ENOTSUP).  0 on success, -1 with errno.
+ * slew_ns at 500 ppm, replacing any slew still pending.  CLK_SYSTEM steps
+ * with ADJ_SETOFFSET and slews by running the clock 500 ppm fast or slow
+ * until clk_tick ends it; CLK_NONE refuses (-1, ENOTSUP).  0 on success,
+ * -1 with errno.
  */
 int clk_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
     int64_t slew_ns);
@@ -85,6 +89,12 @@ int clk_set_leap(struct clk *c, int leap);
  * (sets STA_UNSYNC).  Other backends: no-op.  0 or -1. */
 int clk_set_sync(struct clk *c, int synced, int64_t maxerror_ns,
     int64_t esterror_ns);
+
+/* When clk_tick must next run (CLOCK_MONOTONIC ns), INT64_MAX if never;
+ * clk_tick ends a CLK_SYSTEM slew that is due.  The engine calls both
+ * from its poll loop. */
+int64_t clk_next_event(const struct clk *c);
+void clk_tick(struct clk *c, int64_t mono_ns);
 
 /*
  * CLK_SYSTEM: take over the kernel clock: switch off the kernel PLL/FLL a

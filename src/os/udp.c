@@ -12,17 +12,20 @@
 
 #include "os/clk.h"
 
-static int
+/* Non-blocking, close-on-exec, kernel receive timestamps.  None of these
+ * is essential (receives use MSG_DONTWAIT, and without timestamps the
+ * clock is read after recvmsg), so a system or simulator that refuses
+ * one still gets a working socket. */
+static void
 set_common(int fd)
 {
 	int on = 1;
 	int fl = fcntl(fd, F_GETFL);
 
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -1;
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		return -1;
-	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 }
 
 int
@@ -32,8 +35,7 @@ udp_open_bound(const struct sockaddr *sa, socklen_t len)
 
 	if (fd < 0)
 		return -1;
-	if (set_common(fd) < 0)
-		goto fail;
+	set_common(fd);
 	if (sa->sa_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
 		goto fail;
@@ -50,16 +52,10 @@ fail:
 int
 udp_open_client(int family)
 {
-	int fd = socket(family, SOCK_DGRAM, 0), e;
+	int fd = socket(family, SOCK_DGRAM, 0);
 
-	if (fd < 0)
-		return -1;
-	if (set_common(fd) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
+	if (fd >= 0)
+		set_common(fd);
 	return fd;
 }
 
@@ -97,7 +93,7 @@ udp_recv(int fd, uint8_t *buf, size_t cap, struct udp_peer *from,
 		.msg_control = ctl.buf,
 		.msg_controllen = sizeof(ctl.buf),
 	};
-	ssize_t n = recvmsg(fd, &mh, 0);
+	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
 
 	if (n < 0)
 		return -1;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "os/drift.h"
+#include "os/kclk.h"
 #include "os/stats.h"
 
 #define NS_PER_S INT64_C(1000000000)
@@ -436,6 +437,29 @@ test_drift_write_errors(struct ot *t)
 	check(t, rc == -1 && errno == ENOENT, "drift: missing directory is -1");
 }
 
+/* The system clock's rate split: tick microseconds carry whole units of
+ * hz ppm, timex.freq the rest (ppm << 16), within +-0.5 unit. */
+static void
+test_rate_split(struct ot *t)
+{
+	long dt = 0, fr = 0;
+
+	kclk_split_rate(0, 100, &dt, &fr);
+	check(t, dt == 0 && fr == 0, "rate 0: nominal tick, no frequency");
+	kclk_split_rate(550000, 100, &dt, &fr);
+	check(t, dt == 6 && fr == -50 * 65536,
+	    "rate +550 ppm at 100 Hz: tick +6 us, freq -50 ppm");
+	kclk_split_rate(-620000, 100, &dt, &fr);
+	check(t, dt == -6 && fr == -20 * 65536,
+	    "rate -620 ppm at 100 Hz: tick -6 us, freq -20 ppm");
+	kclk_split_rate(12345, 100, &dt, &fr);
+	check(t, dt == 0 && fr == 809042,
+	    "rate +12.345 ppm: frequency only, 12.345 * 65536 rounded");
+	kclk_split_rate(550000, 1000, &dt, &fr);
+	check(t, dt == 1 && fr == -450 * 65536,
+	    "rate +550 ppm at 1000 Hz: tick +1 us, freq -450 ppm");
+}
+
 int
 main(void)
 {
@@ -464,6 +488,7 @@ main(void)
 	test_drift_write(&t);
 	test_drift_read(&t);
 	test_drift_write_errors(&t);
+	test_rate_split(&t);
 	clean_dir(&t);
 	(void)rmdir(t.dir);
 	printf("ostest: %d passed, %d failed\n", t.passed, t.failed);
