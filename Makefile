@@ -78,7 +78,7 @@ $(B)/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_SRC) $(HDRS)
 		$(CORE_SRC) -lm
 
 run: $(B)/stratumd
-	$(B)/stratumd -n -c etc/demo.conf
+	$(B)/stratumd -d -c etc/demo.conf
 
 unit: $(B)/unit $(B)/unit-asan
 	$(B)/unit

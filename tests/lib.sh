@@ -105,3 +105,15 @@ finish() {
 	echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
 	[ "$T_FAIL" -eq 0 ]
 }
+
+# fixtures_dir: $STRATUM_FIXTURES, else the shared fixtures beside the
+# checkout (they may be newer), else the copy in tests/fixtures.
+fixtures_dir() {
+	if [ -n "${STRATUM_FIXTURES:-}" ]; then
+		echo "$STRATUM_FIXTURES"
+	elif [ -d "$ROOT/../shared/fixtures" ]; then
+		echo "$ROOT/../shared/fixtures"
+	else
+		echo "$ROOT/tests/fixtures"
+	fi
+}

@@ -14,6 +14,14 @@ BUILD=${BUILD:-$ROOT/build}
 export ROOT BUILD PEERS=${PEERS:-$BUILD/peers}
 cd "$ROOT" || exit 1
 
+# Every system and interop test runs in a user + network namespace.
+if ! unshare -rn true 2>/dev/null; then
+	echo "tests/run.sh: 'unshare -rn' does not work here (user namespaces"
+	echo "disabled or blocked); the system and interop tests need it."
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
 PASS=0
 FAIL=0
 SKIP=0

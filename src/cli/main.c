@@ -169,8 +169,10 @@ adjust(struct cli *c, const struct qry_target *t, size_t n)
 	int64_t off;
 	int step;
 
-	if (b == NULL)
+	if (b == NULL) {
+		rep_adjust_line(&c->r, NULL, 0, c->dry_run);
 		return -1;
+	}
 	off = b->samples[b->best].offset_ns;
 	step = c->force_step || llabs(off) > TS_NS_PER_S / 2;
 	rep_adjust_line(&c->r, b, step, c->dry_run);
@@ -215,6 +217,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	c.sync = strcmp(argv[1], "sync") == 0;
+	c.r.sync = c.sync;
 	if (parse_args(argc - 1, argv + 1, &c) != 0)
 		return 2;
 	if (optind + 1 >= argc) {

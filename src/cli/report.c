@@ -184,7 +184,7 @@ rep_print(const struct rep_opts *o, const struct qry_target *t, size_t n,
 			    failure(&t[i], why, sizeof(why)));
 	}
 	if (o->json)
-		printf("\n]}\n");
+		printf(o->sync ? "\n]" : "\n]}\n");
 	for (k = 0; k < n_names; k++)
 		if (!name_ok(t, n, names[k]))
 			rc = -1;
@@ -215,11 +215,18 @@ void
 rep_adjust_line(const struct rep_opts *o, const struct qry_target *b, int step,
     int dry_run)
 {
-	double off = ts_to_s(b->samples[b->best].offset_ns);
+	double off;
 
+	if (o->json && b == NULL) {
+		printf(", \"action\": null}\n");
+		return;
+	}
+	if (b == NULL)
+		return;
+	off = ts_to_s(b->samples[b->best].offset_ns);
 	if (o->json) {
-		printf("{\"action\": \"%s\", \"server\": \"%s\", "
-		       "\"offset\": %.9f, \"dry_run\": %s}\n",
+		printf(", \"action\": {\"kind\": \"%s\", \"server\": \"%s\", "
+		       "\"offset\": %.9f, \"dry_run\": %s}}\n",
 		    step ? "step" : "slew", b->addr_str, off,
 		    dry_run ? "true" : "false");
 		return;

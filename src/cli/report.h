@@ -16,6 +16,8 @@
 struct rep_opts {
 	int verbose;
 	int json;
+	int sync; /* JSON: rep_print leaves the document open for the
+		     adjustment, rep_adjust_line closes it */
 };
 
 /* Print results; returns 0 when every named server had at least one
@@ -28,7 +30,8 @@ int rep_print(const struct rep_opts *o, const struct qry_target *t, size_t n,
 const struct qry_target *rep_pick(const struct qry_target *t, size_t n);
 
 /* The ntpdate-style "step time server"/"adjust time server" line for the
- * adjustment sync makes (or, dry_run, would make). */
+ * adjustment sync makes (or, dry_run, would make); b NULL: none.  In JSON
+ * mode this is the "action" member that closes rep_print's document. */
 void rep_adjust_line(const struct rep_opts *o, const struct qry_target *b,
     int step, int dry_run);
 

@@ -52,19 +52,27 @@ best_stage(const struct filt *f)
 	return b;
 }
 
-/* Peer dispersion: sum of stage dispersions weighted 2^-(i+1), in
- * delay order (RFC 5905 section 10, epsilon). */
+/* Peer dispersion (RFC 5905 section 10, epsilon): the stages' aged
+ * dispersions, taken in order of increasing delay (empty and missed
+ * stages last, at MAXDISP), weighted 2^-(i+1). */
 static int64_t
 peer_disp(const struct filt *f, int64_t now)
 {
-	int64_t d[FILT_STAGES], sum = 0, x;
+	int64_t d[FILT_STAGES], k[FILT_STAGES], sum = 0, x;
 	int i, j;
 
-	for (i = 0; i < FILT_STAGES; i++)
-		d[i] = i < f->n ? aged(f->st[i].disp_ns, now - f->st[i].t_ns)
-		                : TS_MAXDISP_NS;
-	for (i = 1; i < FILT_STAGES; i++) /* sort by dispersion */
-		for (j = i; j > 0 && d[j] < d[j - 1]; j--) {
+	for (i = 0; i < FILT_STAGES; i++) {
+		int ok = i < f->n && f->st[i].disp_ns < TS_MAXDISP_NS;
+
+		d[i] = ok ? aged(f->st[i].disp_ns, now - f->st[i].t_ns)
+		          : TS_MAXDISP_NS;
+		k[i] = ok ? f->st[i].delay_ns : INT64_MAX;
+	}
+	for (i = 1; i < FILT_STAGES; i++) /* insertion sort by delay */
+		for (j = i; j > 0 && k[j] < k[j - 1]; j--) {
+			x = k[j];
+			k[j] = k[j - 1];
+			k[j - 1] = x;
 			x = d[j];
 			d[j] = d[j - 1];
 			d[j - 1] = x;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * filt: the per-source clock filter of RFC 5905 section 10.  An 8-stage
- * shift register of (offset, delay, dispersion, time) samples; the output
- * is the minimum-delay sample among the stages, used only if it is newer
- * than the last output (so no sample is used twice and none out of
- * order), with the peer dispersion and jitter computed over all stages.
+ * filt: the per-source clock filter, after RFC 5905 section 10.  An
+ * 8-stage shift register of (offset, delay, dispersion, time) samples.
+ * Its output, used by selection, is the minimum-delay stage carried along
+ * the stages' trend to the newest stage's time, with the peer dispersion
+ * (RFC 5905's weighted sum in delay order) and the jitter measured about
+ * that trend; doc/ARCHITECTURE.md says why these differ from the RFC.
+ * The output is refreshed with every sample; filt_add reports whether the
+ * minimum-delay stage is a sample not used before.
  */
 #ifndef STRATUM_FILT_H
 #define STRATUM_FILT_H

@@ -18,6 +18,7 @@
 #define KOD_POLL_MAX 13   /* RATE never pushes the poll beyond 2^13 s */
 #define UNREACH_REPLACE 8 /* unanswered polls before a pool swap */
 #define RETRIES 2         /* quick re-sends of a lost request per poll */
+#define RETRY_MIN_POLL 6  /* ...at polls of 64 s and more */
 #define RETRY_AFTER_S 4   /* ...this long after the last one */
 #define SETTLE_POLLS 10   /* start-up: polls before a source counts */
 #ifndef SIGMA_FLOOR_DIV
@@ -246,7 +247,7 @@ send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
 	p->next_mono_ns = mono_ns + ts_log2_ns(p->poll);
 	/* A lost packet at a long poll would leave the discipline without
 	 * data for two intervals: re-send a couple of times, quickly. */
-	if (p->next_mono_ns - mono_ns > 4 * RETRY_AFTER_S * TS_NS_PER_S) {
+	if (p->poll >= RETRY_MIN_POLL) {
 		p->retries_left = RETRIES;
 		p->retry_mono_ns = mono_ns + RETRY_AFTER_S * TS_NS_PER_S;
 	}
@@ -281,17 +282,23 @@ sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
 	uint64_t rnd = rand64;
 	int i, lost = 0;
 
+	/* One request per call, each with the caller's fresh random value:
+	 * deriving several transmit values from one would let an observer
+	 * of one request predict the others (RFC 9109).  The caller calls
+	 * again while sync_next_timer says more are due. */
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		struct sync_src *p = &s->src[i];
 
 		if (!p->in_use || p->kod_denied)
 			continue;
-		if (o.n + 4 > o.cap)
+		if (p->next_mono_ns <= mono_ns) {
+			lost = send_request(s, i, clock_ns, mono_ns, &rnd, &o);
 			break;
-		if (p->next_mono_ns <= mono_ns)
-			lost |= send_request(s, i, clock_ns, mono_ns, &rnd, &o);
-		else if (retry_due(p) && p->retry_mono_ns <= mono_ns)
+		}
+		if (retry_due(p) && p->retry_mono_ns <= mono_ns) {
 			send_retry(s, i, clock_ns, mono_ns, &rnd, &o);
+			break;
+		}
 	}
 	/* A source that just became unreachable may have been the system
 	 * peer: selection must run without waiting for a reply. */
@@ -322,13 +329,15 @@ offset_now(const struct sync_src *p, int64_t clock_ns)
 static int
 usable(const struct sync_src *p, int64_t clock_ns)
 {
+	/* Stratum 15 is usable by RFC 5905, but we could only serve it as
+	 * 16, which is "unsynchronized": such a source cannot be followed. */
 	return p->in_use && !p->kod_denied && p->reach != 0 &&
-	    p->filt.have_out && p->stratum >= 1 && p->stratum < 16 &&
+	    p->filt.have_out && p->stratum >= 1 && p->stratum < 15 &&
 	    p->leap != PKT_LEAP_UNSYNC && root_dist(p, clock_ns) < MAXDIST_NS;
 }
 
 static void
-kiss(struct sync *s, int i, const char *code, struct out *o)
+kiss(struct sync *s, int i, const char *code, int64_t clock_ns, struct out *o)
 {
 	struct sync_src *p = &s->src[i];
 	struct sync_act *a = push(o, SYNC_ACT_EVENT, i);
@@ -341,8 +350,12 @@ kiss(struct sync *s, int i, const char *code, struct out *o)
 	if (strcmp(code, "DENY") == 0 || strcmp(code, "RSTR") == 0) {
 		p->kod_denied = 1;
 		p->sel = SEL_REJECT;
-		if (s->sys_peer == i)
-			s->sys_peer = -1;
+		if (p->cfg.from_pool)
+			event(o, i, SYNC_EV_REPLACE, 0);
+		/* It may have been the system peer: choose again now, it
+		 * will never send anything that would make us. */
+		if (s->settled)
+			run_selection(s, clock_ns, o);
 	} else if (strcmp(code, "RATE") == 0) {
 		int np = src_poll(s, p) + 1;
 
@@ -498,8 +511,12 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 		return;
 	s->settled = 1;
 	sel_run(&s->cfg.sel, c, SYNC_MAX_SRC, prev, &r);
-	for (i = 0; i < SYNC_MAX_SRC; i++)
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		s->src[i].sel = r.status[i];
+		s->src[i].falsetick_run = r.status[i] == SEL_FALSETICK
+		    ? s->src[i].falsetick_run + 1
+		    : 0;
+	}
 	s->sys_offset_ns = r.offset_ns;
 	s->sys_jitter_ns = r.jitter_ns;
 	s->sys_peer = r.sys_peer;
@@ -541,8 +558,8 @@ sample_sigma(const struct sync_src *p, const struct exch_sample *x, int8_t prec)
 			d[j] = d[j - 1];
 			d[j - 1] = t;
 		}
-	/* Even the quickest sample is uncertain by about half of what a
-	 * typical sample waits on this path. */
+	/* Even the quickest sample is uncertain by part (an eighth) of what
+	 * a typical sample waits on this path. */
 	if (floor_ns < (d[n / 2] - d[0]) / SIGMA_FLOOR_DIV)
 		floor_ns = (d[n / 2] - d[0]) / SIGMA_FLOOR_DIV;
 	if (floor_ns < d[0] / 64)
@@ -643,6 +660,30 @@ discipline(struct sync *s, int i, const struct exch_sample *x, int64_t mono_ns,
 	}
 }
 
+/* Without clock control (backend none, or the kernel refused) the
+ * clock is measured and served but never steered: the system variables
+ * still follow the system peer, the offset shows in the dispersion. */
+static void
+measure_only(struct sync *s, int64_t clock_ns, struct out *o)
+{
+	update_sys(s, clock_ns);
+	if (s->cfg.quit_after_set && !s->done) {
+		s->done = 1;
+		event(o, -1, SYNC_EV_DONE, 0);
+	}
+}
+
+void
+sync_clock_refused(struct sync *s)
+{
+	if (s->cfg.no_clock)
+		return;
+	/* Forget the commands that were not carried out; the filters are
+	 * shifted back by the next follow_corrections. */
+	s->cfg.no_clock = 1;
+	disc_init(&s->disc, &s->cfg.disc, s->cfg.initial_freq_ppb);
+}
+
 static int
 take_reply(struct sync *s, int i, const uint8_t *buf, size_t len,
     int64_t rx_clock_ns, struct exch_sample *x, struct out *o)
@@ -662,7 +703,7 @@ take_reply(struct sync *s, int i, const uint8_t *buf, size_t len,
 	}
 	p->xmt_sent = 0;
 	if (v == EXCH_KOD) {
-		kiss(s, i, x->kiss, o);
+		kiss(s, i, x->kiss, rx_clock_ns, o);
 		return -1;
 	}
 	if (p->reach == 0 || p->received == 0)
@@ -695,9 +736,15 @@ sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
 	filt_add(&p->filt, &fs, s->cfg.precision);
 	run_selection(s, rx_clock_ns, &o);
 	peerstats(p, idx, &x, &o);
-	if (p->sel == SEL_CANDIDATE || p->sel == SEL_SYSPEER) {
+	/* Survivors steer, and only while a system peer exists (fewer than
+	 * minsane truechimers leave survivors but no peer). */
+	if (s->sys_peer >= 0 &&
+	    (p->sel == SEL_CANDIDATE || p->sel == SEL_SYSPEER)) {
 		leap_vote(s, rx_clock_ns, &o);
-		discipline(s, idx, &x, mono_ns, rx_clock_ns, &o);
+		if (s->cfg.no_clock)
+			measure_only(s, rx_clock_ns, &o);
+		else
+			discipline(s, idx, &x, mono_ns, rx_clock_ns, &o);
 	}
 	return o.n;
 }

@@ -47,6 +47,7 @@ struct sync_cfg {
 	int8_t precision;         /* log2 s of the local clock */
 	int64_t initial_freq_ppb; /* drift file */
 	int quit_after_set;       /* -q: one clock setting, then SYNC_EV_DONE */
+	int no_clock; /* measure and serve, never steer (backend none) */
 };
 
 enum sync_event {
@@ -121,7 +122,8 @@ struct sync_src {
 	int kod_denied;   /* DENY/RSTR: demobilized */
 	int kod_poll_min; /* RATE: poll floor raised */
 	uint64_t sent, received, bogus;
-	int polls; /* regular polls (not re-sends) since added */
+	int polls;         /* regular polls (not re-sends) since added */
+	int falsetick_run; /* consecutive selections as a falseticker */
 };
 
 struct sync {
@@ -154,10 +156,10 @@ void sync_remove(struct sync *s, int idx);
 int64_t sync_next_timer(const struct sync *s);
 
 /*
- * Timers: send the requests that are due.  rand64 supplies one fresh
- * 64-bit random value per call (the transmit timestamp of a request;
- * calls that send several requests derive the others from it).  Returns
- * the number of actions written to act (cap >= SYNC_MAX_ACTS).
+ * Timers: send the next request that is due (at most one per call).
+ * rand64 is a fresh 64-bit random value from the caller, the request's
+ * transmit timestamp.  Call again while sync_next_timer(s) <= mono_ns.
+ * Returns the number of actions written to act (cap >= SYNC_MAX_ACTS).
  */
 size_t sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
     uint64_t rand64, struct sync_act *act, size_t cap);
@@ -171,6 +173,11 @@ size_t sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
  */
 size_t sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
     int64_t rx_clock_ns, int64_t mono_ns, struct sync_act *act, size_t cap);
+
+/* The shell could not apply a clock command (no permission, backend
+ * none): stop steering for good, forget the commands not carried out,
+ * keep measuring, selecting and serving. */
+void sync_clock_refused(struct sync *s);
 
 /* The request to source idx actually left at clock_ns / mono_ns: the
  * shell calls this just before the send system call, after whatever it

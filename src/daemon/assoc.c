@@ -18,7 +18,7 @@
 #define RETRY_MAX_S 1024      /* back-off ceiling */
 #define POOL_RERESOLVE_S 3600 /* pools re-resolved hourly when short */
 #define DRIFT_EVERY_S 3600
-#define FALSETICK_REPLACE 8 /* samples as falseticker before replacing */
+#define FALSETICK_REPLACE 8 /* selections in a row as falseticker */
 
 static uint64_t
 rand64(void)
@@ -77,6 +77,7 @@ sync_config(const struct conf *c, const struct asc_opts *o, double drift_ppm,
 	sc->precision = (int8_t)clk_precision_log2();
 	sc->initial_freq_ppb = (int64_t)(drift_ppm * 1000.0);
 	sc->quit_after_set = o->quit_after_set;
+	sc->no_clock = c->clock == CONF_CLOCK_NONE;
 }
 
 static double
@@ -117,23 +118,36 @@ initial_ppm(struct assoc *a)
 	return read_drift(a);
 }
 
+/* One statistics set: its filegen line when there is one (file name,
+ * type, enable/disable, which the parser already merged with the
+ * "statistics" line), else the name, daily files, and the statistics
+ * bit.  Files are written only when statsdir is set. */
 static void
-open_stats(struct assoc *a)
+open_one_stats(const struct conf *c, struct stats_file *f, const char *name,
+    unsigned bit)
 {
-	const struct conf *c = a->conf;
-	const char *lt = "day", *pt = "day";
+	const char *file = name, *type = "day";
+	int on = (c->statistics & bit) != 0;
 	size_t i;
 
 	for (i = 0; i < c->n_filegens; i++) {
-		if (strcmp(c->filegens[i].name, "loopstats") == 0)
-			lt = c->filegens[i].type;
-		if (strcmp(c->filegens[i].name, "peerstats") == 0)
-			pt = c->filegens[i].type;
+		if (strcmp(c->filegens[i].name, name) != 0)
+			continue;
+		if (c->filegens[i].file[0] != '\0')
+			file = c->filegens[i].file;
+		type = c->filegens[i].type;
+		on = c->filegens[i].enabled;
 	}
-	stats_open(&a->loopstats, c->statsdir, "loopstats", lt,
-	    c->statsdir[0] && (c->statistics & CONF_STAT_LOOPSTATS));
-	stats_open(&a->peerstats, c->statsdir, "peerstats", pt,
-	    c->statsdir[0] && (c->statistics & CONF_STAT_PEERSTATS));
+	stats_open(f, c->statsdir, file, type, c->statsdir[0] && on);
+}
+
+static void
+open_stats(struct assoc *a)
+{
+	open_one_stats(a->conf, &a->loopstats, "loopstats",
+	    CONF_STAT_LOOPSTATS);
+	open_one_stats(a->conf, &a->peerstats, "peerstats",
+	    CONF_STAT_PEERSTATS);
 }
 
 void
@@ -204,6 +218,8 @@ add_source(struct assoc *a, int ni, const struct udp_peer *p)
 		    cs->host);
 		return;
 	}
+	if (a->src[i].fd >= 0)
+		close(a->src[i].fd);
 	a->src[i].addr = *p;
 	a->src[i].name = ni;
 	a->src[i].fd = -1;
@@ -351,6 +367,8 @@ do_send(struct assoc *a, const struct sync_act *x)
 {
 	struct asc_src *s = &a->src[x->src];
 
+	if (!a->sync.src[x->src].in_use)
+		return; /* replaced by an earlier action of this batch */
 	/* A new socket per request: a fresh random source port (RFC 9109),
 	 * and a late reply to the previous request cannot be mistaken. */
 	if (s->fd >= 0)
@@ -374,12 +392,13 @@ do_clock(struct assoc *a, const struct sync_act *x)
 
 	if (clk_apply(a->clk, x->do_step, x->cmd.step_ns, x->cmd.freq_ppb,
 	        x->cmd.slew_ns) != 0) {
-		if (!a->none_warned)
-			log_msg(a->log, LOG_INFO,
-			    "clock backend %s: not "
-			    "adjusting the clock (%s)",
-			    clk_kind_name(a->clk->kind), strerror(errno));
-		a->none_warned = 1;
+		/* The core must know, or it would count the command as done
+		 * and chase corrections that never happened. */
+		log_msg(a->log, LOG_ERR,
+		    "cannot adjust the clock (%s); measuring and serving "
+		    "only from now on",
+		    strerror(errno));
+		sync_clock_refused(&a->sync);
 		return;
 	}
 	clk_set_sync(a->clk, 1, s->sys.root_delay_ns / 2 + s->sys.root_disp_ns,
@@ -540,8 +559,8 @@ check_falsetickers(struct assoc *a)
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		const struct sync_src *p = &a->sync.src[i];
 
-		if (p->in_use && p->cfg.from_pool && p->sel == SEL_FALSETICK &&
-		    p->received >= FALSETICK_REPLACE)
+		if (p->in_use && p->cfg.from_pool &&
+		    p->falsetick_run >= FALSETICK_REPLACE)
 			replace_source(a, i, "is a falseticker");
 	}
 }
@@ -556,7 +575,10 @@ asc_on_timer(struct assoc *a)
 	for (i = 0; i < a->n_names; i++)
 		if (!a->names[i].resolving && a->names[i].retry_mono_ns <= now)
 			start_lookup(a, (int)i);
-	if (sync_next_timer(&a->sync) <= now) {
+	/* One request per call, each with its own random transmit value;
+	 * bounded in case a source is due again at once. */
+	for (i = 0; i < 2 * SYNC_MAX_SRC && sync_next_timer(&a->sync) <= now;
+	     i++) {
 		k = sync_on_timer(&a->sync, now, clk_now(a->clk), rand64(), act,
 		    SYNC_MAX_ACTS);
 		run_actions(a, act, k);

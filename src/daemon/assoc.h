@@ -53,7 +53,6 @@ struct assoc {
 	struct clk *clk;
 	struct stats_file loopstats, peerstats;
 	int64_t next_drift_mono_ns;
-	int none_warned;
 	int want_exit; /* -q done, or panic */
 	int exit_code;
 };

@@ -255,7 +255,8 @@ timeout_ms(const struct engine *e)
 #define ENG_MAX_FDS (ENG_MAX_SOCKS + SYNC_MAX_SRC + CONF_MAX_SOURCES)
 
 int
-eng_run(struct engine *e, volatile sig_atomic_t *stop)
+eng_run(struct engine *e, volatile sig_atomic_t *stop,
+    volatile sig_atomic_t *hup)
 {
 	struct pollfd pfd[ENG_MAX_FDS];
 	int tag[ENG_MAX_FDS];
@@ -282,6 +283,12 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop)
 			else
 				asc_on_ready(&e->asc, tag[i]);
 		}
+		if (*hup) {
+			*hup = 0;
+			log_msg(e->log, LOG_NOTICE,
+			    "SIGHUP: configuration reload is not implemented "
+			    "in this version; ignored");
+		}
 		clk_tick(&e->clk, clk_mono_now());
 		if (asc_next_timer(&e->asc) <= clk_mono_now())
 			asc_on_timer(&e->asc);
@@ -295,6 +302,9 @@ eng_close(struct engine *e)
 	size_t i;
 
 	asc_close(&e->asc);
+	if (clk_release(&e->clk) != 0)
+		log_msg(e->log, LOG_ERR, "cannot restore the clock rate: %s",
+		    strerror(errno));
 	for (i = 0; i < e->n_socks; i++)
 		close(e->socks[i].fd);
 	e->n_socks = 0;

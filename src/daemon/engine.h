@@ -53,9 +53,11 @@ void eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
 int eng_open_sockets(struct engine *e);
 
 /* Serve and sync until *stop becomes non-zero or the client half wants
- * to exit (-q done, panic).  Returns the exit status: 0, or 1 on a fatal
+ * to exit (-q done, panic).  A set *hup is logged (reload is not
+ * implemented yet) and cleared.  Returns the exit status: 0, or 1 on a fatal
  * poll error or a panic. */
-int eng_run(struct engine *e, volatile sig_atomic_t *stop);
+int eng_run(struct engine *e, volatile sig_atomic_t *stop,
+    volatile sig_atomic_t *hup);
 
 /* Close sockets and log the counters. */
 void eng_close(struct engine *e);

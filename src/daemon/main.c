@@ -188,22 +188,20 @@ serve(struct conf *c, const struct opts *o, struct logger *lg)
 	struct engine e;
 	int rc;
 
+	install_signals(); /* first: an early SIGHUP must not kill us */
 	eng_init(&e, c, lg, &o->asc);
-	if (eng_open_sockets(&e) < 0)
+	if (eng_open_sockets(&e) < 0) {
+		eng_close(&e);
 		return 1;
+	}
 	log_plan(lg, c);
 	if (o->pidfile && write_pidfile(o->pidfile) != 0)
 		log_msg(lg, LOG_ERR, "cannot write %s: %s", o->pidfile,
 		    strerror(errno));
-	install_signals();
-	rc = eng_run(&e, &stop_signal);
+	rc = eng_run(&e, &stop_signal, &hup_seen);
 	if (stop_signal)
 		log_msg(lg, LOG_NOTICE, "exiting on signal %d",
 		    (int)stop_signal);
-	if (hup_seen)
-		log_msg(lg, LOG_NOTICE,
-		    "SIGHUP received: configuration reload "
-		    "is not implemented in this version; ignored");
 	eng_close(&e);
 	if (o->pidfile)
 		unlink(o->pidfile);

@@ -168,6 +168,7 @@ system_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
 		return -1;
 	c->corr_freq_ppb = freq_ppb;
 	c->slew_end_mono_ns = 0;
+	c->slew_dir = slew_ns > 0 ? 1 : -1;
 	if (slew_ns != 0) {
 		rate += slew_ns > 0 ? SLEW_RATE_PPB : -SLEW_RATE_PPB;
 		c->slew_end_mono_ns =
@@ -236,6 +237,27 @@ clk_take_over(struct clk *c, int64_t *freq_ppb)
 		return -1;
 	c->corr_freq_ppb = *freq_ppb;
 	return kclk_set_rate(*freq_ppb);
+}
+
+int
+clk_release(struct clk *c)
+{
+	int64_t left;
+
+	if (c->kind != CLK_SYSTEM || c->slew_end_mono_ns == 0)
+		return 0;
+	/* Hand what is left of the slew to the kernel's own single-shot
+	 * offset, which finishes without us, and restore the plain rate:
+	 * never leave the clock running 500 ppm off after we are gone. */
+	left = (c->slew_end_mono_ns - clk_mono_now()) / SLEW_NS_PER_NS;
+	c->slew_end_mono_ns = 0;
+	if (kclk_set_rate(c->corr_freq_ppb) != 0)
+		return -1;
+	if (left <= 0)
+		return 0;
+	if (left > NS_PER_S / 2)
+		left = NS_PER_S / 2;
+	return kclk_singleshot(c->slew_dir * left);
 }
 
 int64_t

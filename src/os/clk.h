@@ -2,8 +2,8 @@
 /*
  * clk: clock backends.  Every time Stratum serves or measures comes from
  * one struct clk:
- *  - CLK_SYSTEM: CLOCK_REALTIME, adjusted with clock_adjtime(2).  The only
- *    backend that changes the host's clock; no test selects it.
+ *  - CLK_SYSTEM: CLOCK_REALTIME, adjusted with adjtimex(2) (os/kclk).  The
+ *    only backend that changes the host's clock; no test selects it.
  *  - CLK_NONE: CLOCK_REALTIME, never adjusted (measure and serve only).
  *  - CLK_VIRTUAL: a software clock over CLOCK_REALTIME with its own offset
  *    and frequency error, steered by step/slew calls that change only this
@@ -42,6 +42,7 @@ struct clk {
 	/* CLK_SYSTEM: monotonic time the running slew ends, 0 none (the
 	 * rate is then corr_freq_ppb again). */
 	int64_t slew_end_mono_ns;
+	int slew_dir; /* +1 or -1 */
 };
 
 /* Set up a backend; offset_s and freq_ppm are used by CLK_VIRTUAL only. */
@@ -96,9 +97,13 @@ int clk_set_sync(struct clk *c, int synced, int64_t maxerror_ns,
 int64_t clk_next_event(const struct clk *c);
 void clk_tick(struct clk *c, int64_t mono_ns);
 
+/* Before exit: CLK_SYSTEM hands a running slew's rest to the kernel's
+ * single-shot offset and restores the plain rate.  0 or -1. */
+int clk_release(struct clk *c);
+
 /*
  * CLK_SYSTEM: take over the kernel clock: switch off the kernel PLL/FLL a
- * previous daemon may have left on (we slew with single-shot offsets)
+ * previous daemon may have left on (we slew by rate, see clk_apply)
  * and report the frequency correction in force, in ppb, via *freq_ppb.
  * Other backends report 0.  0 on success, -1 with errno.
  */

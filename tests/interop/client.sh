@@ -28,7 +28,7 @@ CHRONYD=$PEERS/chrony/usr/sbin/chronyd
 CHRONYC=$PEERS/chrony/usr/bin/chronyc
 NTPD=$PEERS/ntpsec/usr/sbin/ntpd
 STRATUM=$BUILD/stratum
-FIXTURES=${STRATUM_FIXTURES:-$ROOT/../shared/fixtures}
+FIXTURES=$(fixtures_dir)
 CHRONY_FIXTURE=$FIXTURES/centos-chrony.conf
 
 CH_PORT=11401 # chronyd, local stratum 1

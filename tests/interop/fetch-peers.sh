@@ -34,7 +34,13 @@ mkdir -p "$1" || die "cannot create $1"
 DIR=$(cd "$1" && pwd) || die "cannot enter $1"
 
 PYDIR=$DIR/ntpsec/usr/lib/python3/dist-packages
-LIBNTPC=$DIR/ntpsec/usr/lib/x86_64-linux-gnu/ntp/libntpc.so.1.1.0
+# The library directory is per architecture (x86_64-linux-gnu, ...).
+libntpc() {
+	for f in "$DIR"/ntpsec/usr/lib/*/ntp/libntpc.so.*; do
+		[ -f "$f" ] && echo "$f" && return 0
+	done
+	return 1
+}
 
 peers_ready() {
 	[ -x "$DIR/chrony/usr/sbin/chronyd" ] &&
@@ -108,7 +114,7 @@ unpack() {
 unpack "$DIR/chrony" chrony
 unpack "$DIR/ntpsec" ntpsec ntpsec-ntpdig ntpsec-ntpdate python3-ntp
 
-[ -f "$LIBNTPC" ] || die "$LIBNTPC missing from python3-ntp"
+LIBNTPC=$(libntpc) || die "libntpc.so missing from python3-ntp"
 cp "$LIBNTPC" "$PYDIR/ntp/libntpc.so" || die "cannot copy libntpc.so"
 
 peers_ready || die "unpacked packages lack an expected program"

@@ -366,6 +366,7 @@ judge_serverstep(const struct simrun_spec *sp, const struct simrun_result *r,
 	}
 	sim_say(t, ", end client-server %+.1f us", r->end_vs_srv0_ns / 1e3);
 	return sim_want(t, !early, "stepped before jump + stepout") &
+	    sim_want(t, r->steps == 1, "not exactly one step") &
 	    sim_want(t, r->end_vs_srv0_ns < 1e6 && r->end_vs_srv0_ns > -1e6,
 	        "client does not follow its server at the end");
 }

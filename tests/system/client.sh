@@ -66,8 +66,9 @@ C=$BG_PID
 wait_for_log "$T_TMP/c.log" "synchronized to" 30
 check "pool: solicits 127.0.0.1" grep -q "Soliciting pool server 127.0.0.1" "$T_TMP/c.log"
 check "pool: solicits ::1" grep -q "Soliciting pool server ::1" "$T_TMP/c.log"
-check "an unresolvable name is retried with back-off" \
-	grep -q "cannot resolve no-such-host.invalid: .*; retrying in [0-9]* s" "$T_TMP/c.log"
+# The first two retries, 2 s then 4 s apart (both within the wait above).
+check "an unresolvable name is retried with back-off (2 s, then 4 s)" \
+	test "$(sed -n 's/.*cannot resolve no-such-host.invalid: .*; retrying in \([0-9]*\) s$/\1/p' "$T_TMP/c.log" | head -n 2 | tr '\n' ' ')" = "2 4 "
 check "synchronizes to a pool member" grep -q "synchronized to .*, stratum 1" "$T_TMP/c.log"
 out=$("$BUILD/stratum" query -p 11133 -c 1 -v 127.0.0.1 2>&1)
 check "serves meanwhile, at stratum 2" grep -q "stratum 2," <<<"$out"

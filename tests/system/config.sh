@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
 
-FIXTURES=${STRATUM_FIXTURES:-$ROOT/../shared/fixtures}
+FIXTURES=$(fixtures_dir)
 
 for f in "$FIXTURES"/*ntp.conf "$ROOT/etc/demo.conf"; do
 	out=$("$BUILD/stratumd" -n -c "$f" 2>&1)

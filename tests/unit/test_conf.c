@@ -65,7 +65,12 @@ fixtures_dir(void)
 {
 	const char *d = getenv("STRATUM_FIXTURES");
 
-	return d != NULL ? d : "../shared/fixtures";
+	/* The shared fixtures beside the checkout when present (they may be
+	 * newer), else the copy in the tree. */
+	if (d != NULL)
+		return d;
+	return access("../shared/fixtures", R_OK) == 0 ? "../shared/fixtures"
+	                                               : "tests/fixtures";
 }
 
 static int

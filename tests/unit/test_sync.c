@@ -41,6 +41,7 @@ struct world {
 	int64_t leap_value, send_mono[NSRV][32];
 	int done_after_clock;
 	unsigned peers_seen; /* bit i: source i was the system peer */
+	int64_t ignore_ppb;  /* != 0: the clock ignores commands, runs off */
 };
 
 static const struct sync_src_cfg plain = { 0, 6, 10, 4, 0xC0000201u, 0 };
@@ -49,8 +50,10 @@ static const struct sync_src_cfg ib = { SYNC_IBURST, 6, 10, 4, 0xC0000201u, 0 };
 static void
 world_init(struct world *w, int quit)
 {
-	struct sync_cfg cfg = { { 3, 10, 1 },
-		{ 128 * MS, 1000 * S, 300 * S, 0, 6, 10 }, 0, -20, 0, quit };
+	struct sync_cfg cfg = { .sel = { 3, 10, 1 },
+		.disc = { 128 * MS, 1000 * S, 300 * S, 0, 6, 10 },
+		.precision = -20,
+		.quit_after_set = quit };
 	int i;
 
 	memset(w, 0, sizeof(*w));
@@ -69,6 +72,8 @@ world_init(struct world *w, int quit)
 static int64_t
 clock_at(const struct world *w, int64_t mono)
 {
+	if (w->ignore_ppb != 0)
+		return w->clk0 + mono + w->ignore_ppb * (mono / S) / 1000000000;
 	return w->clk0 + mono + disc_correction_at(&w->s.disc, mono);
 }
 
@@ -230,7 +235,7 @@ fresh_xmt(void)
 {
 	struct world w;
 	struct sync_act act[SYNC_MAX_ACTS];
-	uint64_t seen[24];
+	uint64_t seen[24], first;
 	size_t i, k;
 	int n = 0, j, dup = 0;
 
@@ -248,12 +253,20 @@ fresh_xmt(void)
 		for (j = 0; j < (int)i; j++)
 			dup += seen[i] == seen[j] || seen[i] == 0;
 	T_EQ(dup, 0);
-	/* Two sources due at once still get different values. */
+	/* Two sources due at once: one request per call, each carrying the
+	 * caller's own fresh random value (none derived from another). */
 	w.s.src[0].next_mono_ns = w.s.src[1].next_mono_ns = w.now + S;
 	w.s.src[0].retries_left = w.s.src[1].retries_left = 0;
-	k = tick(&w, act);
-	T_EQ(k, 2);
-	T_CHECK(k == 2 && xmt_of(&act[0]) != xmt_of(&act[1]));
+	k = sync_on_timer(&w.s, w.now + S, clock_at(&w, w.now + S),
+	    0x1111111111111111ULL, act, SYNC_MAX_ACTS);
+	T_EQ(k, 1);
+	T_CHECK(k == 1 && xmt_of(&act[0]) != 0);
+	T_CHECK(sync_next_timer(&w.s) <= w.now + S);
+	first = xmt_of(&act[0]);
+	k = sync_on_timer(&w.s, w.now + S, clock_at(&w, w.now + S),
+	    0x2222222222222222ULL, act, SYNC_MAX_ACTS);
+	T_EQ(k, 1);
+	T_CHECK(k == 1 && xmt_of(&act[0]) != first && act[0].src != -1);
 }
 
 /* (b) iburst: eight requests 2 s apart, then 2^minpoll. */
@@ -654,6 +667,98 @@ quit_after_set(void)
 	    0);
 }
 
+/* A system peer that sends DENY is dropped at once: SYNC_EV_LOST and,
+ * with no local stratum, unsynchronized (it will never send again). */
+static void
+deny_from_peer(void)
+{
+	struct world w;
+	struct sync_act rq;
+	uint8_t rp[PKT_HDR_LEN];
+
+	world_init(&w, 0);
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 600 * S);
+	T_EQ(w.s.sys_peer, 0);
+	rq = one_request(&w);
+	deliver(&w, 0, rp, kod_reply(&w, &rq, "DENY", rp), w.now + MS);
+	T_EQ(w.s.sys_peer, -1);
+	T_EQ(w.ev[1][SYNC_EV_LOST], 1);
+	T_EQ(w.s.sys.stratum, 16);
+	T_EQ(w.s.sys.leap, PKT_LEAP_UNSYNC);
+}
+
+/* Fewer truechimers than minsane: survivors exist, but there is no
+ * system peer, so the clock is not steered and we serve unsynchronized
+ * (leap 3, not the survivors' leap 0). */
+static void
+minsane_holds(void)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	w.s.cfg.sel.minsane = 3;
+	sync_add(&w.s, &ib, MONO0);
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 3600 * S);
+	T_EQ(w.s.sys_peer, -1);
+	T_EQ(w.n_clock, 0);
+	T_EQ(w.s.sys.leap, PKT_LEAP_UNSYNC);
+	T_EQ(w.s.sys.stratum, 16);
+}
+
+/* A stratum-15 server cannot be followed: we could only serve it as 16,
+ * which means unsynchronized. */
+static void
+stratum15(void)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	w.srv[0].sys.stratum = 15;
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 600 * S);
+	T_EQ(w.s.sys_peer, -1);
+	T_EQ(w.n_clock, 0);
+	w.srv[0].sys.stratum = 14;
+	run(&w, w.now + 600 * S);
+	T_EQ(w.s.sys_peer, 0);
+	T_EQ(w.s.sys.stratum, 15);
+}
+
+/* No clock control (backend none, or the kernel refused a command):
+ * the world's clock is 10 ppm fast and ignores every command; the core,
+ * told so, issues none and does not chase corrections that never
+ * happened, while selection and serving carry on. */
+static void
+clock_refused(void)
+{
+	struct world w;
+	struct sync_src_cfg three = ib;
+	int64_t worst = 0, f;
+	int i, k;
+
+	world_init(&w, 0);
+	w.ignore_ppb = 10000;
+	for (i = 0; i < NSRV; i++) {
+		three.refid = 0xC0000201u + (uint32_t)i;
+		sync_add(&w.s, &three, MONO0);
+		w.srv[i].off_ns = 0;
+	}
+	sync_clock_refused(&w.s);
+	for (k = 0; k < 48; k++) {
+		run(&w, w.now + 1800 * S);
+		f = ts_abs(w.s.disc.freq_ppb);
+		worst = f > worst ? f : worst;
+	}
+	T_EQ(w.n_clock, 0);
+	T_EQ(w.ev[0][SYNC_EV_STEP], 0);
+	T_EQ(worst, 0);
+	T_CHECK(w.s.sys_peer >= 0);
+	T_EQ(w.s.sys.stratum, 2);
+	T_EQ(w.s.sys.leap, PKT_LEAP_NONE);
+}
+
 void
 test_sync(void)
 {
@@ -667,6 +772,10 @@ test_sync(void)
 	kod_rate();
 	kod_deny();
 	kod_rate_forged();
+	deny_from_peer();
+	minsane_holds();
+	stratum15();
+	clock_refused();
 	one_server();
 	falseticker();
 	leap();
