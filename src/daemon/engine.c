@@ -188,6 +188,16 @@ eng_open_sockets(struct engine *e)
 		if (act != CONF_IF_IGNORE)
 			open_one(e, &addrs[i], act);
 	}
+	if (e->n_socks == 0 && n > 0 && strcmp(addrs[0].name, ENG_WILDCARD)) {
+		/* Every address refused (an environment whose interface
+		 * list does not match its network): the wildcards.  A port
+		 * that is taken stays taken there too. */
+		log_msg(e->log, LOG_WARNING, "trying the wildcard addresses");
+		n = wildcards(addrs);
+		for (i = 0; i < n; i++)
+			if (if_action(e->conf, &addrs[i]) != CONF_IF_IGNORE)
+				open_one(e, &addrs[i], CONF_IF_LISTEN);
+	}
 	if (e->n_socks == 0) {
 		log_msg(e->log, LOG_ERR,
 		    "no address to listen on (check interface directives)");

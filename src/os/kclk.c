@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #define NS_PER_S 1000000000LL
+#define FREQ_MAX_PPB 500000 /* the kernel's MAXFREQ */
 
 static int
 get(struct timex *tx)
@@ -75,9 +76,12 @@ void
 kclk_split_rate(int64_t rate_ppb, long hz, long *tick_delta_us,
     long *freq_scaled)
 {
-	/* One microsecond of tick length per 1/hz s is hz ppm. */
+	/* One microsecond of tick length per 1/hz s is hz ppm.  Within the
+	 * frequency field's own range the tick stays nominal. */
 	int64_t per_us = 1000 * (int64_t)hz;
-	long dt = (long)llround((double)rate_ppb / (double)per_us);
+	long dt = rate_ppb >= -FREQ_MAX_PPB && rate_ppb <= FREQ_MAX_PPB
+	    ? 0
+	    : (long)llround((double)rate_ppb / (double)per_us);
 	int64_t rest = rate_ppb - (int64_t)dt * per_us;
 
 	*tick_delta_us = dt;
@@ -92,6 +96,13 @@ kclk_set_rate(int64_t rate_ppb)
 
 	kclk_split_rate(rate_ppb, hz, &dt, &tx.freq);
 	tx.tick = 1000000 / hz + dt;
+	if (set(&tx) == 0)
+		return 0;
+	if (errno != EINVAL || dt != 0)
+		return -1;
+	/* No ADJ_TICK here (some clock simulators): the frequency alone
+	 * covers +-500 ppm. */
+	tx.modes = ADJ_FREQUENCY;
 	return set(&tx);
 }
 

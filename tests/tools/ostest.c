@@ -458,6 +458,9 @@ test_rate_split(struct ot *t)
 	kclk_split_rate(550000, 1000, &dt, &fr);
 	check(t, dt == 1 && fr == -450 * 65536,
 	    "rate +550 ppm at 1000 Hz: tick +1 us, freq -450 ppm");
+	kclk_split_rate(-480000, 100, &dt, &fr);
+	check(t, dt == 0 && fr == -480 * 65536,
+	    "rate -480 ppm: within the frequency range, tick stays nominal");
 }
 
 int
