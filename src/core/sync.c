@@ -327,13 +327,37 @@ offset_now(const struct sync_src *p, int64_t clock_ns)
 }
 
 static int
-usable(const struct sync_src *p, int64_t clock_ns)
+own_refid(const struct sync *s, const struct sync_src *p)
+{
+	int i;
+
+	if (p->stratum <= 1) /* a reference name, not an address */
+		return 0;
+	for (i = 0; i < s->n_own_refids; i++)
+		if (s->own_refids[i] == p->refid)
+			return 1;
+	return 0;
+}
+
+void
+sync_set_own_refids(struct sync *s, const uint32_t *refids, int n)
+{
+	int i;
+
+	for (i = 0; i < n && i < SYNC_MAX_OWN; i++)
+		s->own_refids[i] = refids[i];
+	s->n_own_refids = i;
+}
+
+static int
+usable(const struct sync *s, const struct sync_src *p, int64_t clock_ns)
 {
 	/* Stratum 15 is usable by RFC 5905, but we could only serve it as
 	 * 16, which is "unsynchronized": such a source cannot be followed. */
 	return p->in_use && !p->kod_denied && p->reach != 0 &&
 	    p->filt.have_out && p->stratum >= 1 && p->stratum < 15 &&
-	    p->leap != PKT_LEAP_UNSYNC && root_dist(p, clock_ns) < MAXDIST_NS;
+	    p->leap != PKT_LEAP_UNSYNC && root_dist(p, clock_ns) < MAXDIST_NS &&
+	    !own_refid(s, p);
 }
 
 static void
@@ -481,7 +505,8 @@ settled(const struct sync *s, int64_t clock_ns)
 		const struct sync_src *p = &s->src[i];
 
 		if (p->in_use && !p->kod_denied && p->polls < SETTLE_POLLS &&
-		    (!usable(p, clock_ns) || valid_stages(p) < SETTLE_STAGES))
+		    (!usable(s, p, clock_ns) ||
+		        valid_stages(p) < SETTLE_STAGES))
 			return 0;
 	}
 	return 1;
@@ -496,7 +521,7 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		const struct sync_src *p = &s->src[i];
-		int u = usable(p, clock_ns);
+		int u = usable(s, p, clock_ns);
 
 		c[i] = (struct sel_cand){ .usable = u,
 			.prefer = (p->cfg.flags & SYNC_PREFER) != 0,

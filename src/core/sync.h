@@ -23,7 +23,9 @@
 #include "core/srv.h"
 
 #define SYNC_MAX_SRC SEL_MAX
-#define SYNC_MAX_ACTS 64 /* a caller's action array needs this many */
+#define SYNC_MAX_ACTS 64
+#define SYNC_MAX_OWN \
+	16 /* own addresses checked for timing loops */ /* a caller's action array needs this many */
 
 /* Source flags (same values as conf's CONF_SRC_*). */
 #define SYNC_IBURST 0x01u
@@ -136,7 +138,9 @@ struct sync {
 	int no_majority_logged;
 	int settled;       /* start-up hold over (see sync.c) */
 	int64_t c_seen_ns; /* clock correction the filters reflect */
-	int leap_armed;    /* +1 insert, -1 delete, 0 none */
+	uint32_t own_refids[SYNC_MAX_OWN];
+	int n_own_refids;
+	int leap_armed; /* +1 insert, -1 delete, 0 none */
 	int done;
 	uint64_t rng; /* state for poll jitter, seeded by caller */
 };
@@ -173,6 +177,11 @@ size_t sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
  */
 size_t sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
     int64_t rx_clock_ns, int64_t mono_ns, struct sync_act *act, size_t cap);
+
+/* Our own addresses as refids (IPv4 address, or MD5 prefix of IPv6):
+ * a source whose refid is one of them is synchronized to us, and
+ * following it would make a timing loop (RFC 5905 section 13.4). */
+void sync_set_own_refids(struct sync *s, const uint32_t *refids, int n);
 
 /* The shell could not apply a clock command (no permission, backend
  * none): stop steering for good, forget the commands not carried out,

@@ -49,6 +49,31 @@ refid_of(const struct udp_peer *p)
 	return md5_refid6(s6->sin6_addr.s6_addr);
 }
 
+void
+asc_set_own(struct assoc *a, const struct udp_peer *addrs, size_t n)
+{
+	uint32_t r[SYNC_MAX_OWN];
+	int k = 0;
+	size_t i;
+
+	for (i = 0; i < n && k < SYNC_MAX_OWN; i++) {
+		const struct sockaddr_in *s4 = (const void *)&addrs[i].sa;
+		const struct sockaddr_in6 *s6 = (const void *)&addrs[i].sa;
+
+		/* Loopback is left out: on one host, daemons on different
+		 * ports share 127.0.0.1, and a refid cannot tell them apart.
+		 * Loops between hosts run over their real addresses. */
+		if (addrs[i].sa.ss_family == AF_INET &&
+		    (ntohl(s4->sin_addr.s_addr) >> 24) == 127)
+			continue;
+		if (addrs[i].sa.ss_family == AF_INET6 &&
+		    IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+			continue;
+		r[k++] = refid_of(&addrs[i]);
+	}
+	sync_set_own_refids(&a->sync, r, k);
+}
+
 static void
 sync_config(const struct conf *c, const struct asc_opts *o, double drift_ppm,
     struct sync_cfg *sc)

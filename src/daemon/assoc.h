@@ -62,6 +62,10 @@ struct assoc {
 void asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
     struct clk *clk, const struct asc_opts *o);
 
+/* The addresses we serve on, for timing-loop detection (a source whose
+ * refid is one of them is synchronized to us). */
+void asc_set_own(struct assoc *a, const struct udp_peer *addrs, size_t n);
+
 /* Append the descriptors to watch to pfd (at most cap); returns the count.
  * tag[i] receives what each one is (for asc_on_ready). */
 size_t asc_pollfds(struct assoc *a, struct pollfd *pfd, int *tag, size_t cap);

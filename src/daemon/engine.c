@@ -150,6 +150,17 @@ open_one(struct engine *e, const struct ifs_addr *ia, enum conf_if_action act)
 	e->n_socks++;
 }
 
+static void
+tell_own(struct engine *e)
+{
+	struct udp_peer own[ENG_MAX_SOCKS];
+	size_t i;
+
+	for (i = 0; i < e->n_socks; i++)
+		own[i] = e->socks[i].addr;
+	asc_set_own(&e->asc, own, e->n_socks);
+}
+
 static int
 wildcards(struct ifs_addr *a)
 {
@@ -203,6 +214,7 @@ eng_open_sockets(struct engine *e)
 		    "no address to listen on (check interface directives)");
 		return -1;
 	}
+	tell_own(e);
 	return (int)e->n_socks;
 }
 

@@ -726,6 +726,28 @@ stratum15(void)
 	T_EQ(w.s.sys.stratum, 15);
 }
 
+/* A server whose refid is one of our own addresses is synchronized to
+ * us: following it would close a timing loop. */
+static void
+timing_loop(void)
+{
+	static const uint32_t own[] = { 0xC0A80A0Au, 0x0A000001u };
+	struct world w;
+
+	world_init(&w, 0);
+	sync_set_own_refids(&w.s, own, 2);
+	w.srv[0].sys.stratum = 3;
+	w.srv[0].sys.refid = 0x0A000001u; /* us */
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 600 * S);
+	T_EQ(w.s.sys_peer, -1);
+	T_EQ(w.n_clock, 0);
+	w.srv[0].sys.refid = 0x0A000002u; /* someone else */
+	run(&w, w.now + 600 * S);
+	T_EQ(w.s.sys_peer, 0);
+	T_EQ(w.s.sys.stratum, 4);
+}
+
 /* No clock control (backend none, or the kernel refused a command):
  * the world's clock is 10 ppm fast and ignores every command; the core,
  * told so, issues none and does not chase corrections that never
@@ -775,6 +797,7 @@ test_sync(void)
 	deny_from_peer();
 	minsane_holds();
 	stratum15();
+	timing_loop();
 	clock_refused();
 	one_server();
 	falseticker();
