@@ -117,3 +117,68 @@ fixtures_dir() {
 		echo "$ROOT/tests/fixtures"
 	fi
 }
+
+# skip_all_without_peers CHECK...: when chrony and NTPsec are not
+# unpacked, skip every named check with the reason and end the script.
+skip_all_without_peers() {
+	local c
+	have_peers && return 0
+	for c in "$@"; do
+		skip "$c: peers not fetched (run make peers)"
+	done
+	finish
+	exit
+}
+
+# diag FILE...: show files as TAP-style comments.
+diag() {
+	local f
+	for f in "$@"; do
+		echo "  # --- $(basename "$f")"
+		sed 's/^/  # /' "$f" 2>/dev/null
+	done
+}
+
+# field NAME LINE: value after "NAME " in a `stratum query -v` line
+# ("server 127.0.0.1, stratum 1, refid LOCL, leap none, offset +0.0000..").
+field() {
+	printf '%s\n' "$2" | tr ',' '\n' | sed -n "s/^ *$1 //p" | head -n 1
+}
+
+# start_ntpd_local: NTPsec ntpd serving its local clock at stratum 10 on
+# port 123 of the namespace (selected at once with orphanwait 0; no
+# "limited", so repeated queries are never rate-limited; its clock
+# adjustments fail with EPERM in the namespace).  Sets N_PID and N_LOG.
+start_ntpd_local() {
+	local conf=$T_TMP/ntpd.conf
+	N_LOG=$T_TMP/ntpd.log
+	printf '%s\n' "refclock local stratum 10 minpoll 0 maxpoll 0" \
+		"tos orphanwait 0" "restrict default nomodify" \
+		"restrict 127.0.0.1 nomodify" "restrict ::1 nomodify" >"$conf"
+	start_bg "$N_LOG" "$PEERS/ntpsec/usr/sbin/ntpd" -n -c "$conf"
+	N_PID=$BG_PID
+}
+
+# query_checks PORT EXIT_CHECK OFFSET_CHECK MAX LOG: `stratum query -v`
+# against 127.0.0.1:PORT; EXIT_CHECK passes on exit 0 with a result line,
+# OFFSET_CHECK when |offset| <= MAX.  Leaves the result line in $line.
+query_checks() {
+	local out=$T_TMP/query-v.out rc offset
+	timeout 20 "$BUILD/stratum" query -p "$1" -c 4 -i 0.2 -v 127.0.0.1 \
+		>"$out" 2>&1
+	rc=$?
+	sed 's/^/  # /' "$out"
+	line=$(grep '^server 127.0.0.1,' "$out" | head -n 1)
+	if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
+		ok "$2"
+	else
+		fail "$2 (exit $rc)"
+		diag "$5"
+	fi
+	offset=$(field offset "$line")
+	if [ -n "$offset" ] && abs_le "$offset" "$4"; then
+		ok "$3 (got $offset)"
+	else
+		fail "$3 (got '$offset')"
+	fi
+}

@@ -38,28 +38,7 @@ CHECKS=(
 	"stratum sync --dry-run against chronyd reports a small offset"
 )
 
-if ! have_peers; then
-	for c in "${CHECKS[@]}"; do
-		skip "$c: peers not fetched (run make peers)"
-	done
-	finish
-	exit
-fi
-
-# diag FILE...: show files as TAP-style comments.
-diag() {
-	local f
-	for f in "$@"; do
-		echo "  # --- $(basename "$f")"
-		sed 's/^/  # /' "$f" 2>/dev/null
-	done
-}
-
-# field NAME LINE: value after "NAME " in a `stratum query -v` line
-# ("server 127.0.0.1, stratum 1, refid LOCL, leap none, offset +0.0000..").
-field() {
-	printf '%s\n' "$2" | tr ',' '\n' | sed -n "s/^ *$1 //p" | head -n 1
-}
+skip_all_without_peers "${CHECKS[@]}"
 
 # refid_ok HEX STRATUM SHOWN: SHOWN is a faithful rendering of the 32-bit
 # refid HEX: dotted quad, hex, or (for names) its ASCII text, where a byte
@@ -203,24 +182,7 @@ else
 	diag "$CH_LOG"
 fi
 
-V_OUT=$T_TMP/query-v.out
-timeout 20 "$STRATUM" query -p "$CH_PORT" -c 4 -i 0.2 -v 127.0.0.1 >"$V_OUT" 2>&1
-v_rc=$?
-sed 's/^/  # /' "$V_OUT"
-line=$(grep '^server 127.0.0.1,' "$V_OUT" | head -n 1)
-if [ "$v_rc" -eq 0 ] && [ -n "$line" ]; then
-	ok "${CHECKS[7]}"
-else
-	fail "${CHECKS[7]} (exit $v_rc)"
-	diag "$CH_LOG"
-fi
-
-offset=$(field offset "$line")
-if [ -n "$offset" ] && abs_le "$offset" "$MAX_OFFSET"; then
-	ok "${CHECKS[8]} (got $offset)"
-else
-	fail "${CHECKS[8]} (got '${offset}')"
-fi
+query_checks "$CH_PORT" "${CHECKS[7]}" "${CHECKS[8]}" "$MAX_OFFSET" "$CH_LOG"
 
 # chronyc -c: CSV; field 1 refid (hex), 3 stratum, 14 leap status.
 TR_OUT=$T_TMP/tracking.csv

@@ -26,7 +26,6 @@ ns_enter "$@"
 
 CHRONYD=$PEERS/chrony/usr/sbin/chronyd
 CHRONYC=$PEERS/chrony/usr/bin/chronyc
-NTPD=$PEERS/ntpsec/usr/sbin/ntpd
 STRATUM=$BUILD/stratum
 FIXTURES=$(fixtures_dir)
 CHRONY_FIXTURE=$FIXTURES/centos-chrony.conf
@@ -70,22 +69,7 @@ CHECKS=(
 # Index of the first check of each part.
 C1=0 C2=6 C3=12 C4=16
 
-if ! have_peers; then
-	for c in "${CHECKS[@]}"; do
-		skip "$c: peers not fetched (run make peers)"
-	done
-	finish
-	exit
-fi
-
-# diag FILE...: show files as TAP-style comments.
-diag() {
-	local f
-	for f in "$@"; do
-		echo "  # --- $(basename "$f")"
-		sed 's/^/  # /' "$f" 2>/dev/null
-	done
-}
+skip_all_without_peers "${CHECKS[@]}"
 
 # diag_tail N FILE...: the last N lines of each file.
 diag_tail() {
@@ -98,12 +82,6 @@ diag_tail() {
 }
 
 note() { echo "  # $*"; }
-
-# field NAME LINE: value after "NAME " in a `stratum query -v` line
-# ("server 127.0.0.1, stratum 2, refid 127.0.0.1, leap none, offset ...").
-field() {
-	printf '%s\n' "$2" | tr ',' '\n' | sed -n "s/^ *$1 //p" | head -n 1
-}
 
 # elapsed: seconds since T0 (the start of the stratumds), one decimal.
 elapsed() {
@@ -205,17 +183,7 @@ EOF
 start_bg "$CH_LOG" "$CHRONYD" -x -d -u root -f "$CH_CONF"
 CH_PID=$BG_PID
 
-N_CONF=$T_TMP/ntpd.conf
-N_LOG=$T_TMP/ntpd.log
-cat >"$N_CONF" <<EOF
-refclock local stratum 10 minpoll 0 maxpoll 0
-tos orphanwait 0
-restrict default nomodify
-restrict 127.0.0.1 nomodify
-restrict ::1 nomodify
-EOF
-start_bg "$N_LOG" "$NTPD" -n -c "$N_CONF"
-N_PID=$BG_PID
+start_ntpd_local
 
 # chronyd answers within a second or two; 15 s at most.
 ready=0

@@ -13,7 +13,6 @@
 source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
 
-NTPD=$PEERS/ntpsec/usr/sbin/ntpd
 NTPQ=$PEERS/ntpsec/usr/bin/ntpq
 NTPDIG=$PEERS/ntpsec/usr/bin/ntpdig
 NTPDATE=$PEERS/ntpsec/usr/sbin/ntpdate
@@ -42,26 +41,7 @@ CHECKS=(
 	"stratum query -j against ntpd is JSON with ok true"
 )
 
-if ! have_peers; then
-	for c in "${CHECKS[@]}"; do
-		skip "$c: peers not fetched (run make peers)"
-	done
-	finish
-	exit
-fi
-
-diag() {
-	local f
-	for f in "$@"; do
-		echo "  # --- $(basename "$f")"
-		sed 's/^/  # /' "$f" 2>/dev/null
-	done
-}
-
-# field NAME LINE: value after "NAME " in a `stratum query -v` line.
-field() {
-	printf '%s\n' "$2" | tr ',' '\n' | sed -n "s/^ *$1 //p" | head -n 1
-}
+skip_all_without_peers "${CHECKS[@]}"
 
 # ntpdig prints "2026-11-26 08:46:09.191963 (+0000) +0.000075 +/- 0.000168
 # 127.0.0.1 s10 no-leap"; these pick its fields.
@@ -169,17 +149,7 @@ stop_bg "$SD_PID"
 # keep answering leap=11 (unsynchronized); its clock adjustments fail with
 # EPERM in the namespace instead.  No "limited", so it never rate-limits.
 
-N_CONF=$T_TMP/ntpd.conf
-N_LOG=$T_TMP/ntpd.log
-cat >"$N_CONF" <<EOF
-refclock local stratum 10 minpoll 0 maxpoll 0
-tos orphanwait 0
-restrict default nomodify
-restrict 127.0.0.1 nomodify
-restrict ::1 nomodify
-EOF
-start_bg "$N_LOG" "$NTPD" -n -c "$N_CONF"
-N_PID=$BG_PID
+start_ntpd_local
 
 # Until it has selected its local clock, ntpd answers stratum 0 / leap 3
 # ("kiss-o'-death INIT" or "not synchronized"); wait for a good answer.
@@ -201,23 +171,7 @@ else
 	diag "$T_TMP/poll.out" "$N_LOG"
 fi
 
-V_OUT=$T_TMP/query-v.out
-timeout 20 "$STRATUM" query -p 123 -c 4 -i 0.2 -v 127.0.0.1 >"$V_OUT" 2>&1
-v_rc=$?
-sed 's/^/  # /' "$V_OUT"
-line=$(grep '^server 127.0.0.1,' "$V_OUT" | head -n 1)
-if [ "$v_rc" -eq 0 ] && [ -n "$line" ]; then
-	ok "${CHECKS[7]}"
-else
-	fail "${CHECKS[7]} (exit $v_rc)"
-	diag "$N_LOG"
-fi
-offset=$(field offset "$line")
-if [ -n "$offset" ] && abs_le "$offset" "$MAX_OFFSET"; then
-	ok "${CHECKS[8]} (got $offset)"
-else
-	fail "${CHECKS[8]} (got '$offset')"
-fi
+query_checks 123 "${CHECKS[7]}" "${CHECKS[8]}" "$MAX_OFFSET" "$N_LOG"
 
 # ntpd's own view, over mode 6.  -n: no name lookups.
 RV_OUT=$T_TMP/ntpq-rv.out
