@@ -16,8 +16,9 @@
 #define RUN_MIN 5              /* fewer sign runs among 16 is not white noise */
 #define OUTLIER_NIS 25.0       /* (innovation / its sigma)^2 beyond: outlier */
 #define POLL_SCORE_LIMIT 30    /* RFC 5905 section 13.3 LIMIT */
-#define NOISY1_NS 100000       /* innovation RMS above which poll stays lower */
+#define NOISY1_NS 60000        /* innovation RMS above which poll stays lower */
 #define NOISY2_NS 200000
+#define NOISY3_NS 400000
 
 void
 disc_init(struct disc *d, const struct disc_cfg *cfg, int64_t initial_freq_ppb)
@@ -191,6 +192,8 @@ clamp_freq(double b)
 static int
 noise_poll_cap(const struct disc *d)
 {
+	if (d->resid_rms_ns > NOISY3_NS)
+		return d->cfg.maxpoll - 3;
 	if (d->resid_rms_ns > NOISY2_NS)
 		return d->cfg.maxpoll - 2;
 	if (d->resid_rms_ns > NOISY1_NS)

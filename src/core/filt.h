@@ -4,8 +4,9 @@
  * 8-stage shift register of (offset, delay, dispersion, time) samples.
  * Its output, used by selection, is the minimum-delay stage carried along
  * the stages' trend to the newest stage's time, with the peer dispersion
- * (RFC 5905's weighted sum in delay order) and the jitter measured about
- * that trend; doc/ARCHITECTURE.md says why these differ from the RFC.
+ * (RFC 5905's weighted sum, taken freshest first) and the jitter measured
+ * about that trend; doc/ARCHITECTURE.md says why these differ from the
+ * RFC.
  * The output is refreshed with every sample; filt_add reports whether the
  * minimum-delay stage is a sample not used before.
  */

@@ -325,7 +325,8 @@ poll_adapt(void)
 	T_CHECK(m.d.resid_rms_ns < 20 * US);
 }
 
-/* A noisy path (residual RMS above 200 us) stops two below maxpoll. */
+/* A noisy path stops well below maxpoll (two or three steps, as its
+ * residual RMS passes 200 and 400 us). */
 static void
 poll_noisy(void)
 {
@@ -336,7 +337,8 @@ poll_noisy(void)
 	run_polls(&m, T0, 300, 800 * US, &lo, &hi);
 	T_CHECK(m.d.resid_rms_ns > 200 * US);
 	T_EQ(lo, dflt.minpoll);
-	T_EQ(hi, dflt.maxpoll - 2);
+	T_CHECK(hi <= dflt.maxpoll - 2);
+	T_CHECK(hi >= dflt.maxpoll - 3);
 }
 
 /* A burst 2 s apart of a clock 10 ppm slow, 5 ms behind. */
