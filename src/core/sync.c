@@ -17,6 +17,7 @@
 #define MAXDIST_NS (TS_NS_PER_S * 3 / 2) /* RFC 5905 MAXDIST, 1.5 s */
 #define KOD_POLL_MAX 13   /* RATE never pushes the poll beyond 2^13 s */
 #define UNREACH_REPLACE 8 /* unanswered polls before a pool swap */
+#define FALSETICK_RUN 8   /* pool member: selections as falseticker */
 #define RETRIES 2         /* quick re-sends of a lost request per poll */
 #define RETRY_MIN_POLL 6  /* ...at polls of 64 s and more */
 #define RETRY_AFTER_S 4   /* ...this long after the last one */
@@ -190,7 +191,7 @@ on_poll(struct sync *s, int i, int64_t clock_ns, struct out *o)
 	}
 	if (p->reach == 0 && p->received > 0 &&
 	    ++p->unreach == UNREACH_REPLACE && p->cfg.from_pool)
-		event(o, i, SYNC_EV_REPLACE, 0);
+		event(o, i, SYNC_EV_REPLACE, SYNC_REPLACE_UNREACHABLE);
 	if (p->burst_left == 0 &&
 	    (((p->cfg.flags & SYNC_IBURST) && p->reach == 0 && was == 0 &&
 	         p->unreach == 0) ||
@@ -375,7 +376,7 @@ kiss(struct sync *s, int i, const char *code, int64_t clock_ns, struct out *o)
 		p->kod_denied = 1;
 		p->sel = SEL_REJECT;
 		if (p->cfg.from_pool)
-			event(o, i, SYNC_EV_REPLACE, 0);
+			event(o, i, SYNC_EV_REPLACE, SYNC_REPLACE_DENIED);
 		/* It may have been the system peer: choose again now, it
 		 * will never send anything that would make us. */
 		if (s->settled)
@@ -541,6 +542,11 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 		s->src[i].falsetick_run = r.status[i] == SEL_FALSETICK
 		    ? s->src[i].falsetick_run + 1
 		    : 0;
+		/* A pool member the majority keeps out is swapped for a
+		 * fresh one (once: the shell removes it). */
+		if (s->src[i].cfg.from_pool &&
+		    s->src[i].falsetick_run == FALSETICK_RUN)
+			event(o, i, SYNC_EV_REPLACE, SYNC_REPLACE_FALSETICKER);
 	}
 	s->sys_offset_ns = r.offset_ns;
 	s->sys_jitter_ns = r.jitter_ns;
@@ -801,4 +807,12 @@ sync_tally(const struct sync *s, int idx)
 		return '*';
 	}
 	return ' ';
+}
+
+const struct srv_sys *
+sync_sys(struct sync *s, int64_t clock_ns)
+{
+	if (s->sys_peer < 0 && s->cfg.local_stratum)
+		s->sys.ref_ns = clock_ns;
+	return &s->sys;
 }

@@ -62,9 +62,17 @@ enum sync_event {
 	SYNC_EV_KOD,         /* src sent kiss code `kiss` */
 	SYNC_EV_REACHABLE,   /* src answers */
 	SYNC_EV_UNREACHABLE, /* src stopped answering (reach went 0) */
-	SYNC_EV_REPLACE,     /* pool member src should be replaced */
+	SYNC_EV_REPLACE,     /* pool member src should be replaced; value_ns
+				is the enum sync_replace_why */
 	SYNC_EV_LEAP_ARMED,  /* leap second value_ns (+1/-1) announced */
 	SYNC_EV_DONE,        /* -q: the clock was set; exit */
+};
+
+/* Why a pool member should be replaced (SYNC_EV_REPLACE's value). */
+enum sync_replace_why {
+	SYNC_REPLACE_UNREACHABLE,
+	SYNC_REPLACE_FALSETICKER, /* FALSETICK_RUN selections in a row */
+	SYNC_REPLACE_DENIED,      /* sent DENY or RSTR */
 };
 
 enum sync_act_kind {
@@ -182,6 +190,10 @@ size_t sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
  * a source whose refid is one of them is synchronized to us, and
  * following it would make a timing loop (RFC 5905 section 13.4). */
 void sync_set_own_refids(struct sync *s, const uint32_t *refids, int n);
+
+/* The system variables to serve as of clock_ns: a local clock serving
+ * as its own reference is fresh at every instant. */
+const struct srv_sys *sync_sys(struct sync *s, int64_t clock_ns);
 
 /* The shell could not apply a clock command (no permission, backend
  * none): stop steering for good, forget the commands not carried out,

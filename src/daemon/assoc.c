@@ -18,7 +18,6 @@
 #define RETRY_MAX_S 1024      /* back-off ceiling */
 #define POOL_RERESOLVE_S 3600 /* pools re-resolved hourly when short */
 #define DRIFT_EVERY_S 3600
-#define FALSETICK_REPLACE 8 /* selections in a row as falseticker */
 
 static uint64_t
 rand64(void)
@@ -325,6 +324,20 @@ replace_source(struct assoc *a, int i, const char *why)
 		n->retry_mono_ns = clk_mono_now();
 }
 
+static const char *
+why_replaced(int64_t why)
+{
+	switch ((enum sync_replace_why)why) {
+	case SYNC_REPLACE_UNREACHABLE:
+		return "is unreachable";
+	case SYNC_REPLACE_FALSETICKER:
+		return "is a falseticker";
+	case SYNC_REPLACE_DENIED:
+		return "denies us service";
+	}
+	return "failed";
+}
+
 static void
 log_event(struct assoc *a, const struct sync_act *x)
 {
@@ -372,7 +385,7 @@ log_event(struct assoc *a, const struct sync_act *x)
 		log_msg(a->log, LOG_NOTICE, "%s: unreachable", s);
 		break;
 	case SYNC_EV_REPLACE:
-		replace_source(a, x->src, "unreachable");
+		replace_source(a, x->src, why_replaced(x->value_ns));
 		break;
 	case SYNC_EV_LEAP_ARMED:
 		log_msg(a->log, LOG_NOTICE,
@@ -574,22 +587,6 @@ write_drift(struct assoc *a)
 		    a->conf->driftfile, strerror(errno));
 }
 
-/* Pool members the selection keeps calling falsetickers are swapped
- * for fresh ones. */
-static void
-check_falsetickers(struct assoc *a)
-{
-	int i;
-
-	for (i = 0; i < SYNC_MAX_SRC; i++) {
-		const struct sync_src *p = &a->sync.src[i];
-
-		if (p->in_use && p->cfg.from_pool &&
-		    p->falsetick_run >= FALSETICK_REPLACE)
-			replace_source(a, i, "is a falseticker");
-	}
-}
-
 void
 asc_on_timer(struct assoc *a)
 {
@@ -608,7 +605,6 @@ asc_on_timer(struct assoc *a)
 		    SYNC_MAX_ACTS);
 		run_actions(a, act, k);
 	}
-	check_falsetickers(a);
 	if (a->next_drift_mono_ns <= now) {
 		write_drift(a);
 		a->next_drift_mono_ns = now + DRIFT_EVERY_S * TS_NS_PER_S;
@@ -616,14 +612,9 @@ asc_on_timer(struct assoc *a)
 }
 
 const struct srv_sys *
-asc_sys(struct assoc *a)
+asc_sys(struct assoc *a, int64_t clock_ns)
 {
-	struct sync *s = &a->sync;
-
-	/* The local clock is always fresh as its own reference. */
-	if (s->sys_peer < 0 && a->conf->local_stratum)
-		s->sys.ref_ns = clk_now(a->clk);
-	return &s->sys;
+	return sync_sys(&a->sync, clock_ns);
 }
 
 void

@@ -77,8 +77,9 @@ void asc_on_ready(struct assoc *a, int tag);
 int64_t asc_next_timer(const struct assoc *a);
 void asc_on_timer(struct assoc *a);
 
-/* The system variables to serve. */
-const struct srv_sys *asc_sys(struct assoc *a);
+/* The system variables to serve, as of clock_ns (the request's receive
+ * time on the served clock). */
+const struct srv_sys *asc_sys(struct assoc *a, int64_t clock_ns);
 
 /* Write the drift file and close everything. */
 void asc_close(struct assoc *a);

@@ -222,13 +222,14 @@ static void
 serve_one(struct engine *e, struct eng_sock *s, const uint8_t *req, size_t len,
     const struct udp_peer *from, int64_t rx_real_ns)
 {
+	int64_t rx = clk_from_real(&e->clk, rx_real_ns);
 	uint8_t reply[ENG_BUF];
 	enum srv_verdict v;
 	size_t n;
 
 	e->stats.received++;
-	v = srv_respond(asc_sys(&e->asc), req, len,
-	    clk_from_real(&e->clk, rx_real_ns), reply, sizeof(reply), &n);
+	v = srv_respond(asc_sys(&e->asc, rx), req, len, rx, reply,
+	    sizeof(reply), &n);
 	e->stats.by_verdict[v]++;
 	if (v != SRV_REPLY)
 		return;

@@ -726,6 +726,52 @@ stratum15(void)
 	T_EQ(w.s.sys.stratum, 15);
 }
 
+/* A pool member the majority keeps calling a falseticker is given up:
+ * one SYNC_EV_REPLACE, after 8 selections in a row; a configured server
+ * in the same place is kept. */
+static void
+pool_falseticker(void)
+{
+	struct sync_src_cfg pool = ib;
+	struct world w;
+	int i;
+
+	pool.from_pool = 1;
+	world_init(&w, 0);
+	w.srv[2].off_ns = 50 * MS;
+	for (i = 0; i < 3; i++)
+		sync_add(&w.s, &pool, MONO0);
+	run(&w, MONO0 + 7200 * S);
+	T_EQ(w.ev[3][SYNC_EV_REPLACE], 1);
+	T_EQ(w.ev[1][SYNC_EV_REPLACE] + w.ev[2][SYNC_EV_REPLACE], 0);
+	T_CHECK(w.s.src[2].falsetick_run >= 8);
+	world_init(&w, 0);
+	w.srv[2].off_ns = 50 * MS;
+	for (i = 0; i < 3; i++)
+		sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 7200 * S);
+	T_EQ(w.ev[3][SYNC_EV_REPLACE], 0);
+}
+
+/* A local clock serving as its own reference is fresh at any instant;
+ * a synchronized server's reference time is its last update. */
+static void
+local_reference(void)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	w.s.cfg.local_stratum = 10;
+	T_EQ(sync_sys(&w.s, CLK0 + 5 * S)->ref_ns, CLK0 + 5 * S);
+	T_EQ(sync_sys(&w.s, CLK0 + 9 * S)->ref_ns, CLK0 + 9 * S);
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 600 * S);
+	T_EQ(w.s.sys_peer, 0);
+	T_EQ(sync_sys(&w.s, clock_at(&w, w.now) + 999 * S)->ref_ns,
+	    w.s.sys.ref_ns);
+	T_CHECK(w.s.sys.ref_ns <= clock_at(&w, w.now + S));
+}
+
 /* A server whose refid is one of our own addresses is synchronized to
  * us: following it would close a timing loop. */
 static void
@@ -798,6 +844,8 @@ test_sync(void)
 	minsane_holds();
 	stratum15();
 	timing_loop();
+	pool_falseticker();
+	local_reference();
 	clock_refused();
 	one_server();
 	falseticker();
