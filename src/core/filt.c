@@ -167,6 +167,14 @@ filt_add(struct filt *f, const struct filt_sample *s, int prec_log2)
 }
 
 int64_t
+filt_offset_at(const struct filt *f, int64_t t_ns)
+{
+	double dt = ts_to_s(t_ns - f->t_ns);
+
+	return f->offset_ns + (int64_t)((double)f->slope_ppb * dt);
+}
+
+int64_t
 filt_disp_at(const struct filt *f, int64_t now_ns)
 {
 	return aged(f->disp_ns, now_ns - f->disp_t_ns);

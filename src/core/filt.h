@@ -47,6 +47,11 @@ void filt_init(struct filt *f);
  */
 int filt_add(struct filt *f, const struct filt_sample *s, int prec_log2);
 
+/* The output offset carried along the stages' trend to clock time
+ * t_ns, so that sources polled at different moments compare at one
+ * instant. */
+int64_t filt_offset_at(const struct filt *f, int64_t t_ns);
+
 /* The peer dispersion as of now_ns: output dispersion grown by PHI. */
 int64_t filt_disp_at(const struct filt *f, int64_t now_ns);
 

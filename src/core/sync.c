@@ -317,16 +317,6 @@ root_dist(const struct sync_src *p, int64_t clock_ns)
 	    p->filt.jitter_ns);
 }
 
-/* A source's filter output carried along its trend to now, so that
- * sources polled at different moments are compared at one instant. */
-static int64_t
-offset_now(const struct sync_src *p, int64_t clock_ns)
-{
-	double dt = ts_to_s(clock_ns - p->filt.t_ns);
-
-	return p->filt.offset_ns + (int64_t)((double)p->filt.slope_ppb * dt);
-}
-
 static int
 own_refid(const struct sync *s, const struct sync_src *p)
 {
@@ -528,7 +518,7 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 			.prefer = (p->cfg.flags & SYNC_PREFER) != 0,
 			.noselect = (p->cfg.flags & SYNC_NOSELECT) != 0,
 			.stratum = p->stratum,
-			.offset_ns = offset_now(p, clock_ns),
+			.offset_ns = filt_offset_at(&p->filt, clock_ns),
 			.jitter_ns = p->filt.jitter_ns,
 			.root_dist_ns =
 			    u ? root_dist(p, clock_ns) : MAXDIST_NS };

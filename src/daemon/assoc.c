@@ -74,8 +74,8 @@ asc_set_own(struct assoc *a, const struct udp_peer *addrs, size_t n)
 }
 
 static void
-sync_config(const struct conf *c, const struct asc_opts *o, double drift_ppm,
-    struct sync_cfg *sc)
+sync_config(const struct conf *c, const struct asc_opts *o,
+    const struct clk *clk, double drift_ppm, struct sync_cfg *sc)
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->sel.minclock = c->tos_minclock;
@@ -98,7 +98,7 @@ sync_config(const struct conf *c, const struct asc_opts *o, double drift_ppm,
 		sc->disc.maxpoll = CONF_DEFAULT_MAXPOLL;
 	}
 	sc->local_stratum = c->local_stratum;
-	sc->precision = (int8_t)clk_precision_log2();
+	sc->precision = (int8_t)clk->precision_log2;
 	sc->initial_freq_ppb = (int64_t)(drift_ppm * 1000.0);
 	sc->quit_after_set = o->quit_after_set;
 	sc->no_clock = c->clock == CONF_CLOCK_NONE;
@@ -188,7 +188,7 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 	a->clk = clk;
 	for (i = 0; i < SYNC_MAX_SRC; i++)
 		a->src[i].fd = -1;
-	sync_config(c, o, initial_ppm(a), &sc);
+	sync_config(c, o, clk, initial_ppm(a), &sc);
 	sync_init(&a->sync, &sc, rand64(), clk_now(clk));
 	if (sc.initial_freq_ppb != 0)
 		clk_apply(clk, 0, 0, sc.initial_freq_ppb, 0);

@@ -36,13 +36,14 @@ void
 eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
     const struct asc_opts *o)
 {
-	int prec = clk_precision_log2();
+	int prec;
 
 	memset(e, 0, sizeof(*e));
 	e->conf = c;
 	e->log = lg;
 	clk_init(&e->clk, clock_kind(c->clock), c->clock_offset_s,
 	    c->clock_freq_ppm);
+	prec = e->clk.precision_log2;
 	log_msg(lg, LOG_INFO, "proto: precision = %.3f usec (%d)",
 	    ts_to_s(ts_log2_ns(prec)) * 1e6, prec);
 	log_msg(lg, LOG_INFO, "clock backend %s", clk_kind_name(e->clk.kind));

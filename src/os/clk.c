@@ -35,7 +35,8 @@ clk_mono_now(void)
 void
 clk_init(struct clk *c, enum clk_kind kind, double offset_s, double freq_ppm)
 {
-	*c = (struct clk){ .kind = kind };
+	*c = (struct clk){ .kind = kind,
+		.precision_log2 = clk_precision_log2() };
 	if (kind != CLK_VIRTUAL)
 		return;
 	c->base_real_ns = clk_real_now();

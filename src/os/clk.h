@@ -24,6 +24,7 @@ enum clk_kind {
 
 struct clk {
 	enum clk_kind kind;
+	int precision_log2; /* measured once by clk_init */
 	/* CLK_VIRTUAL oscillator: real + offset_ns + (real - base) * freq */
 	int64_t base_real_ns;
 	int64_t offset_ns;
