@@ -182,3 +182,16 @@ query_checks() {
 		fail "$3 (got '$offset')"
 	fi
 }
+
+# wait_until SECONDS PID COMMAND...: run COMMAND every half second until
+# it succeeds (0), PID has exited or SECONDS have passed (1).
+wait_until() {
+	local deadline=$((SECONDS + $1)) pid=$2
+	shift 2
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		"$@" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	return 1
+}

@@ -165,17 +165,11 @@ start_bg "$CH_LOG" "$CHRONYD" -x -d -u root -f "$CH_CONF"
 CH_PID=$BG_PID
 
 # Ready when it answers a query and its command socket exists (10 s max).
-ready=0
-for _ in $(seq 1 20); do
-	if [ -S "$CH_SOCK" ] &&
-		"$STRATUM" query -p "$CH_PORT" -c 1 -t 1 127.0.0.1 >/dev/null 2>&1; then
-		ready=1
-		break
-	fi
-	kill -0 "$CH_PID" 2>/dev/null || break
-	sleep 0.5
-done
-if [ "$ready" = 1 ]; then
+chronyd_ready() {
+	[ -S "$CH_SOCK" ] &&
+		"$STRATUM" query -p "$CH_PORT" -c 1 -t 1 127.0.0.1 >/dev/null 2>&1
+}
+if wait_until 10 "$CH_PID" chronyd_ready; then
 	ok "${CHECKS[6]}"
 else
 	fail "${CHECKS[6]}"

@@ -186,16 +186,8 @@ CH_PID=$BG_PID
 start_ntpd_local
 
 # chronyd answers within a second or two; 15 s at most.
-ready=0
-for _ in $(seq 1 30); do
-	if query chronyd 127.0.0.1 "$CH_PORT"; then
-		ready=1
-		break
-	fi
-	kill -0 "$CH_PID" 2>/dev/null || break
-	sleep 0.5
-done
-if [ "$ready" = 1 ] && [ "$(field stratum "$Q_LINE")" = 1 ]; then
+if wait_until 15 "$CH_PID" query chronyd 127.0.0.1 "$CH_PORT" &&
+	[ "$(field stratum "$Q_LINE")" = 1 ]; then
 	ok "${CHECKS[C1]}"
 else
 	fail "${CHECKS[C1]}"

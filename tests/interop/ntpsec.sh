@@ -154,17 +154,10 @@ start_ntpd_local
 # Until it has selected its local clock, ntpd answers stratum 0 / leap 3
 # ("kiss-o'-death INIT" or "not synchronized"); wait for a good answer.
 # Takes about a second; 30 s at most.
-ready=0
-deadline=$((SECONDS + 30))
-while [ "$SECONDS" -lt "$deadline" ]; do
-	if "$STRATUM" query -c 1 -t 1 127.0.0.1 >"$T_TMP/poll.out" 2>&1; then
-		ready=1
-		break
-	fi
-	kill -0 "$N_PID" 2>/dev/null || break
-	sleep 0.5
-done
-if [ "$ready" = 1 ]; then
+ntpd_ready() {
+	"$STRATUM" query -c 1 -t 1 127.0.0.1 >"$T_TMP/poll.out" 2>&1
+}
+if wait_until 30 "$N_PID" ntpd_ready; then
 	ok "${CHECKS[6]}"
 else
 	fail "${CHECKS[6]}"
