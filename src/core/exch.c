@@ -62,8 +62,14 @@ exch_check(const uint8_t *buf, size_t len, uint64_t sent_xmt, int64_t t1_ns,
 	s->t2_ns = ts_from_ntp64(p.h.rec_ts);
 	s->t3_ns = ts_from_ntp64(p.h.xmt_ts);
 	s->t4_ns = t4_ns;
-	if (s->t3_ns < s->t2_ns)
-		return EXCH_BAD_TIME;
+	/* A server may randomize the bits below its precision (chronyd
+	 * does), so a reply turned round faster than that can read T3 < T2.
+	 * Within the server's precision that is noise: take T3 = T2. */
+	if (s->t3_ns < s->t2_ns) {
+		if (s->t2_ns - s->t3_ns > ts_log2_ns(p.h.precision))
+			return EXCH_BAD_TIME;
+		s->t3_ns = s->t2_ns;
+	}
 	ts_offset_delay(s->t1_ns, s->t2_ns, s->t3_ns, s->t4_ns, &s->offset_ns,
 	    &s->delay_ns);
 	/* RFC 5905 section 8: the delay is at least the clock precision. */

@@ -203,14 +203,36 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 	a->next_drift_mono_ns = now + DRIFT_EVERY_S * TS_NS_PER_S;
 }
 
+/* Same family, address and port: never the whole sockaddr, whose
+ * padding (sin_zero, flow info) a resolver or libc may leave non-zero. */
+static int
+same_peer(const struct udp_peer *x, const struct udp_peer *y)
+{
+	const struct sockaddr_in *a4 = (const void *)&x->sa;
+	const struct sockaddr_in *b4 = (const void *)&y->sa;
+	const struct sockaddr_in6 *a6 = (const void *)&x->sa;
+	const struct sockaddr_in6 *b6 = (const void *)&y->sa;
+
+	if (x->sa.ss_family != y->sa.ss_family)
+		return 0;
+	if (x->sa.ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (x->sa.ss_family == AF_INET6)
+		return a6->sin6_port == b6->sin6_port &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0 &&
+		    (!IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr) ||
+		        a6->sin6_scope_id == b6->sin6_scope_id);
+	return 0;
+}
+
 static int
 have_addr(const struct assoc *a, const struct udp_peer *p)
 {
 	int i;
 
 	for (i = 0; i < SYNC_MAX_SRC; i++)
-		if (a->sync.src[i].in_use && a->src[i].addr.len == p->len &&
-		    memcmp(&a->src[i].addr.sa, &p->sa, p->len) == 0)
+		if (a->sync.src[i].in_use && same_peer(&a->src[i].addr, p))
 			return 1;
 	return 0;
 }
@@ -541,8 +563,7 @@ on_reply(struct assoc *a, int i)
 	if (n < 0)
 		return;
 	/* Only the address we asked may answer (RFC 5905 section 8). */
-	if (trunc || from.len != a->src[i].addr.len ||
-	    memcmp(&from.sa, &a->src[i].addr.sa, from.len) != 0)
+	if (trunc || !same_peer(&from, &a->src[i].addr))
 		return;
 	k = sync_on_reply(&a->sync, i, buf, (size_t)n,
 	    clk_from_real(a->clk, rx), clk_mono_now(), act, SYNC_MAX_ACTS);

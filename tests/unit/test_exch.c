@@ -92,9 +92,34 @@ rejections(void)
 	T_CHECK(exch_verdict_str(EXCH_KOD)[0] != '?');
 }
 
+/* A server that randomizes the bits below its precision and answers in
+ * no time reads T3 < T2 about half the time: within its precision that
+ * is accepted (T3 taken = T2), beyond it the reply is bad. */
+static void
+sub_precision(void)
+{
+	struct exch_sample s;
+	uint8_t rp[256];
+	int64_t t4;
+	size_t n = make_reply(rp, 0, 1000, 1000, &t4);
+	struct pkt p;
+
+	T_EQ(pkt_decode(rp, n, &p), PKT_OK);
+	/* precision -20 is 954 ns: T3 300 ns before T2 */
+	T_EQ(ts_to_ntp64(ts_from_ntp64(p.h.rec_ts) - 300, &p.h.xmt_ts), 0);
+	pkt_encode_hdr(&p.h, rp, n);
+	T_EQ(exch_check(rp, n, XMT, T1, t4, 4, -20, &s), EXCH_OK);
+	T_EQ(s.t3_ns, s.t2_ns);
+	T_CHECK(s.delay_ns >= 0);
+	T_EQ(ts_to_ntp64(ts_from_ntp64(p.h.rec_ts) - 5000, &p.h.xmt_ts), 0);
+	pkt_encode_hdr(&p.h, rp, n);
+	T_EQ(exch_check(rp, n, XMT, T1, t4, 4, -20, &s), EXCH_BAD_TIME);
+}
+
 void
 test_exch(void)
 {
 	good_reply();
+	sub_precision();
 	rejections();
 }
