@@ -1114,7 +1114,6 @@ d_unrestrict(struct pctx *p, struct args *a)
 /* ---- tos, tinker ---- */
 
 static const char *const tos_ignored[] = {
-	"mindist",
 	"maxdist",
 	"floor",
 	"ceiling",
@@ -1162,7 +1161,10 @@ d_tos(struct pctx *p, struct args *a)
 		return -1;
 	while (a->i < a->n) {
 		w = &a->t[a->i++];
-		if ((field = tos_field(&v, w->s, &hi)) != NULL) {
+		if (is_word(w, "mindist")) {
+			if (arg_double(p, a, 0, 1, &c->tos_mindist_s) != 0)
+				return -1;
+		} else if ((field = tos_field(&v, w->s, &hi)) != NULL) {
 			if (arg_long(p, a, 1, hi, &n) != 0)
 				return -1;
 			*field = (int)n;
@@ -1222,6 +1224,29 @@ d_tinker(struct pctx *p, struct args *a)
 	c->tinker_step_s = step;
 	c->tinker_panic_s = panic;
 	c->tinker_stepout_s = stepout;
+	return 0;
+}
+
+/* maxslewrate PPM (chrony's name and default, 83333 ppm) */
+static int
+d_maxslewrate(struct pctx *p, struct args *a)
+{
+	if (arg_double(p, a, 500, 100000, &p->c->maxslewrate_ppm) != 0)
+		return -1;
+	return arg_end(p, a);
+}
+
+/* makestep THRESHOLD LIMIT (chrony): step when the offset is larger than
+ * THRESHOLD seconds in the first LIMIT clock updates (-1: always). */
+static int
+d_makestep(struct pctx *p, struct args *a)
+{
+	long limit;
+
+	if (arg_double(p, a, 0, 1e9, &p->c->makestep_s) != 0 ||
+	    arg_long(p, a, -1, 1000000, &limit) != 0 || arg_end(p, a) != 0)
+		return -1;
+	p->c->makestep_limit = (int)limit;
 	return 0;
 }
 
@@ -1435,6 +1460,8 @@ static const struct directive {
 	{ "unrestrict", d_unrestrict },
 	{ "tos", d_tos },
 	{ "tinker", d_tinker },
+	{ "maxslewrate", d_maxslewrate },
+	{ "makestep", d_makestep },
 	{ "interface", d_interface },
 	{ "nic", d_interface },
 	{ "port", d_port },
@@ -1564,6 +1591,8 @@ conf_init(struct conf *c)
 	c->tos_maxclock = 10;
 	c->tos_minsane = 1;
 	c->tinker_step_s = 0.128;
+	c->tos_mindist_s = 0.001;
+	c->maxslewrate_ppm = -1;
 	c->tinker_panic_s = 1000;
 	c->tinker_stepout_s = 300;
 	c->ratelimit_interval_log2 = 3;

@@ -159,15 +159,23 @@ struct conf {
 	size_t n_filegens;
 
 	/* tos */
-	int tos_minclock; /* default 3 */
-	int tos_maxclock; /* default 10 */
-	int tos_minsane;  /* default 1 */
-	int tos_orphan;   /* 0: not set */
+	int tos_minclock;     /* default 3 */
+	int tos_maxclock;     /* default 10 */
+	int tos_minsane;      /* default 1 */
+	int tos_orphan;       /* 0: not set */
+	double tos_mindist_s; /* root distance floor, default 0.001 */
 
 	/* tinker */
 	double tinker_step_s;    /* default 0.128; 0 disables stepping */
 	double tinker_panic_s;   /* default 1000; 0 disables the check */
 	double tinker_stepout_s; /* default 300 */
+	/* maxslewrate PPM (chrony): fastest phase slew, default 83333;
+	 * -1 not set (then 500 ppm with tinker step 0, as ntpd) */
+	double maxslewrate_ppm;
+	/* makestep THRESHOLD LIMIT (chrony): step when the offset exceeds
+	 * threshold in the first `limit` updates; limit 0: not set */
+	double makestep_s;
+	int makestep_limit;
 
 	/* ratelimit (our extension): average interval log2, burst count. */
 	int ratelimit_interval_log2; /* default 3 */

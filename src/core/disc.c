@@ -27,6 +27,21 @@ disc_init(struct disc *d, const struct disc_cfg *cfg, int64_t initial_freq_ppb)
 	d->cfg = *cfg;
 	d->freq_ppb = initial_freq_ppb;
 	d->poll = cfg->minpoll;
+	d->slew_rate_ppb = DISC_SLEW_RATE_PPB;
+	if (d->cfg.max_slew_ppb < DISC_SLEW_RATE_PPB)
+		d->cfg.max_slew_ppb = DISC_SLEW_RATE_PPB;
+}
+
+/* The rate of a slew: 500 ppm for small ones, else |slew| per second up
+ * to the configured maximum (see disc.h). */
+static int64_t
+slew_rate_for(const struct disc *d, int64_t slew_ns)
+{
+	int64_t r = ts_abs(slew_ns); /* ns per second = ppb */
+
+	if (r < DISC_SLEW_RATE_PPB)
+		return DISC_SLEW_RATE_PPB;
+	return r > d->cfg.max_slew_ppb ? d->cfg.max_slew_ppb : r;
 }
 
 /* ---- the correction model C(t) ---- */
@@ -38,7 +53,7 @@ slewed_by(const struct disc *d, int64_t dt)
 
 	if (dt <= 0 || d->slew_left_ns == 0)
 		return 0;
-	max = dt / (TS_NS_PER_S / DISC_SLEW_RATE_PPB);
+	max = (int64_t)((double)dt * (double)d->slew_rate_ppb * 1e-9);
 	if (d->slew_left_ns > 0)
 		return d->slew_left_ns < max ? d->slew_left_ns : max;
 	return -d->slew_left_ns < max ? d->slew_left_ns : -max;
@@ -250,6 +265,7 @@ do_step(struct disc *d, int64_t offset, struct disc_cmd *cmd)
 	cmd->step_ns = offset;
 	cmd->freq_ppb = d->freq_ppb;
 	cmd->slew_ns = 0;
+	cmd->slew_rate_ppb = d->slew_rate_ppb;
 	return DISC_STEP;
 }
 
@@ -258,6 +274,11 @@ do_step(struct disc *d, int64_t offset, struct disc_cmd *cmd)
 static int
 check_spike(struct disc *d, int64_t t, int64_t offset)
 {
+	/* makestep (chrony): in the first updates, any offset beyond its
+	 * threshold is stepped at once. */
+	if (d->cfg.makestep_limit != 0 && ts_abs(offset) > d->cfg.makestep_ns &&
+	    (d->cfg.makestep_limit < 0 || d->updates < d->cfg.makestep_limit))
+		return 1;
 	if (d->cfg.step_ns == 0 || ts_abs(offset) <= d->cfg.step_ns) {
 		d->spike_since_ns = 0;
 		return 0;
@@ -309,6 +330,7 @@ disc_update(struct disc *d, int64_t t_ns, int64_t offset_ns, int64_t sigma_ns,
 	y = k_step(d, t_ns, ts_to_s(offset_ns + d->c_base_ns), r * r, &S);
 	cmd->freq_ppb = clamp_freq(d->k_b);
 	cmd->slew_ns = ts_from_s(d->k_u) - d->c_base_ns;
+	cmd->slew_rate_ppb = slew_rate_for(d, cmd->slew_ns);
 	update_stats(d, cmd->freq_ppb, y, S);
 	d->resid_ns = ts_from_s(y);
 	/* Burst samples (seconds apart) say nothing about how well the
@@ -318,6 +340,7 @@ disc_update(struct disc *d, int64_t t_ns, int64_t offset_ns, int64_t sigma_ns,
 	d->last_update_ns = t_ns;
 	d->freq_ppb = cmd->freq_ppb;
 	d->slew_left_ns = cmd->slew_ns;
+	d->slew_rate_ppb = cmd->slew_rate_ppb;
 	d->updates++;
 	return DISC_SLEW;
 }

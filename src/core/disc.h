@@ -23,8 +23,9 @@
 
 #include <stdint.h>
 
-#define DISC_SLEW_RATE_PPB 500000LL /* 500 ppm */
-#define DISC_MAX_FREQ_PPB 500000LL  /* |frequency correction| <= 500 ppm */
+#define DISC_SLEW_RATE_PPB 500000LL  /* 500 ppm: the slowest slew */
+#define DISC_MAX_SLEW_PPB 83333000LL /* chrony's default maxslewrate */
+#define DISC_MAX_FREQ_PPB 500000LL   /* |frequency correction| <= 500 ppm */
 
 struct disc_cfg {
 	int64_t step_ns;    /* tinker step: 0 = never step (default 128 ms) */
@@ -32,6 +33,9 @@ struct disc_cfg {
 	int64_t stepout_ns; /* tinker stepout (default 300 s) */
 	int panic_once_ok;  /* -g: the first correction may exceed panic */
 	int minpoll, maxpoll;
+	int64_t max_slew_ppb; /* fastest slew (0: DISC_SLEW_RATE_PPB) */
+	int64_t makestep_ns;  /* makestep: step beyond this... */
+	int makestep_limit;   /* ...in the first N updates (-1 always) */
 };
 
 enum disc_verdict {
@@ -42,9 +46,10 @@ enum disc_verdict {
 };
 
 struct disc_cmd {
-	int64_t step_ns;  /* DISC_STEP: step by this much */
-	int64_t freq_ppb; /* frequency correction from now on */
-	int64_t slew_ns;  /* phase to slew (replaces the pending one) */
+	int64_t step_ns;       /* DISC_STEP: step by this much */
+	int64_t freq_ppb;      /* frequency correction from now on */
+	int64_t slew_ns;       /* phase to slew (replaces the pending one) */
+	int64_t slew_rate_ppb; /* ...at this rate */
 };
 
 struct disc_point {
@@ -61,8 +66,9 @@ struct disc {
 	int64_t c_base_ns; /* C at c_t_ns, slews applied so far included */
 	int64_t p_base_ns; /* steps + slews applied by c_t_ns */
 	int64_t c_t_ns;
-	int64_t freq_ppb;     /* current frequency correction */
-	int64_t slew_left_ns; /* pending slew at c_t_ns */
+	int64_t freq_ppb;      /* current frequency correction */
+	int64_t slew_left_ns;  /* pending slew at c_t_ns */
+	int64_t slew_rate_ppb; /* its rate */
 	/* spike / step-out state */
 	int64_t spike_since_ns; /* 0: not in a spike */
 	/* Kalman filter on the oscillator, u-space (doc/algorithm.md):

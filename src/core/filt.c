@@ -53,57 +53,100 @@ best_stage(const struct filt *f)
 }
 
 /* Peer dispersion (RFC 5905 section 10, epsilon): the stages' aged
- * dispersions weighted 2^-(i+1), empty and missed stages last at MAXDISP.
+ * dispersions weighted 2^-(i+1), missed stages at MAXDISP.
  * RFC 5905 takes the stages in order of delay; we take them from the
  * freshest (least aged) on.  Our output is the best sample carried along
  * the stages' trend to the newest stage, not the best sample as it was,
  * so its uncertainty is that of recent data: in delay order, a register
  * spanning eight 512 s polls gave intervals of +-25 ms, too wide to tell
- * a source 50 ms off from the others. */
+ * a source 50 ms off from the others.
+ * Stages never filled do not count (RFC 5905 counts them at MAXDISP): a
+ * source with four samples is as certain as those samples say, so
+ * selection can tell truechimers from falsetickers seconds after start
+ * instead of once eight polls have filled every register.  The weights
+ * of the filled stages are scaled up to sum to one. */
 static int64_t
 peer_disp(const struct filt *f, int64_t now)
 {
 	int64_t d[FILT_STAGES], sum = 0, x;
 	int i, j;
 
-	for (i = 0; i < FILT_STAGES; i++)
-		d[i] = i < f->n && f->st[i].disp_ns < TS_MAXDISP_NS
+	if (f->n == 0)
+		return TS_MAXDISP_NS;
+	for (i = 0; i < f->n; i++)
+		d[i] = f->st[i].disp_ns < TS_MAXDISP_NS
 		    ? aged(f->st[i].disp_ns, now - f->st[i].t_ns)
 		    : TS_MAXDISP_NS;
-	for (i = 1; i < FILT_STAGES; i++) /* insertion sort, freshest first */
+	for (i = 1; i < f->n; i++) /* insertion sort, freshest first */
 		for (j = i; j > 0 && d[j] < d[j - 1]; j--) {
 			x = d[j];
 			d[j] = d[j - 1];
 			d[j - 1] = x;
 		}
-	for (i = FILT_STAGES - 1; i >= 0; i--)
+	for (i = f->n - 1; i >= 0; i--)
 		sum = (sum + d[i]) / 2;
-	return sum;
+	/* sum has weights 1/2 .. 1/2^n, which add up to 1 - 2^-n */
+	x = (int64_t)((double)sum / (1.0 - ldexp(1.0, -f->n)));
+	return x > TS_MAXDISP_NS ? TS_MAXDISP_NS : x;
+}
+
+static void
+sort_dbl(double *v, int n)
+{
+	double x;
+	int i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+}
+
+static double
+median_dbl(double *v, int n)
+{
+	sort_dbl(v, n);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* A straight line through the valid stages, offsets relative to stage b
- * and times in seconds from it: o = c + k t.  k is 0 when there are too
- * few stages or they span too little time to show a trend. */
+ * and times in seconds from it: o = c + k t.  The slope is the median of
+ * the slopes between pairs of stages (Theil-Sen) and c the median of what
+ * is left, so one wild stage cannot bend the line.  k is 0 when there are
+ * too few stages or they span too little time to show a trend. */
 static void
 fit_stages(const struct filt *f, int b, double *k, double *c)
 {
-	double n = 0, st = 0, so = 0, stt = 0, sto = 0, t, o, den;
-	int i;
+	double t[FILT_STAGES], o[FILT_STAGES];
+	double sl[FILT_STAGES * (FILT_STAGES - 1) / 2], r[FILT_STAGES];
+	double st = 0, stt = 0;
+	int i, j, n = 0, m = 0;
 
 	for (i = 0; i < f->n; i++) {
 		if (f->st[i].disp_ns >= TS_MAXDISP_NS)
 			continue;
-		t = ts_to_s(f->st[i].t_ns - f->st[b].t_ns);
-		o = (double)(f->st[i].offset_ns - f->st[b].offset_ns);
+		t[n] = ts_to_s(f->st[i].t_ns - f->st[b].t_ns);
+		o[n] = (double)(f->st[i].offset_ns - f->st[b].offset_ns);
+		st += t[n];
+		stt += t[n] * t[n];
 		n++;
-		st += t;
-		so += o;
-		stt += t * t;
-		sto += t * o;
 	}
-	den = n * stt - st * st;
-	*k = (n >= 4 && den > 16.0 * n * n) ? (n * sto - st * so) / den : 0;
-	*c = *k != 0 ? (so - *k * st) / n : 0;
+	*k = 0;
+	*c = 0;
+	if (n < 4 || n * stt - st * st <= 16.0 * n * n)
+		return;
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (t[i] - t[j] > 0.5 || t[j] - t[i] > 0.5)
+				sl[m++] = (o[j] - o[i]) / (t[j] - t[i]);
+	if (m < 3)
+		return;
+	*k = median_dbl(sl, m);
+	for (i = 0; i < n; i++)
+		r[i] = o[i] - *k * t[i];
+	*c = median_dbl(r, n);
 }
 
 /* Peer jitter: the scatter of the valid stages.  RFC 5905 takes the RMS

@@ -12,20 +12,31 @@
 #include "core/pkt.h"
 #include "core/ts.h"
 
-#define IBURST_COUNT 8 /* RFC 5905: eight packets two seconds apart */
+#define START_BURST 4  /* quick requests at start (and iburst), as chronyd */
+#define IBURST_COUNT 8 /* `burst`: eight packets (RFC 5905) */
 #define BURST_SPACING_S 2
+#define READY_SAMPLES \
+	4                        /* a source takes part in the first selection
+			     with this many samples (or its burst over) */
+#define UNREACH 8                /* unanswered polls: unreachable */
+#define KOD_RATE_HOLD_S 3600     /* a RATE kiss raises the poll this long */
+#define KOD_DENY_RETRY_S 3600    /* DENY/RSTR from a server: retry hourly */
+#define DROPPED_HOLD_S 3600      /* a dropped pool address is not retaken */
+#define NO_MAJORITY_EVERY_S 3600 /* "no majority" at most hourly */
+#define GATE_JITTERS 4    /* sample gate: allowed jitters off prediction */
+#define GATE_MIN_STAGES 4 /* ...once the filter has this many */
+#define STEER_DIST_RATIO \
+	2 /* survivors this far beyond the closest one
+			      (in root distance) do not steer */
 #define MAXDIST_NS (TS_NS_PER_S * 3 / 2) /* RFC 5905 MAXDIST, 1.5 s */
-#define KOD_POLL_MAX 13   /* RATE never pushes the poll beyond 2^13 s */
-#define UNREACH_REPLACE 8 /* unanswered polls before a pool swap */
-#define FALSETICK_RUN 8   /* pool member: selections as falseticker */
-#define RETRIES 2         /* quick re-sends of a lost request per poll */
-#define RETRY_MIN_POLL 6  /* ...at polls of 64 s and more */
-#define RETRY_AFTER_S 4   /* ...this long after the last one */
-#define SETTLE_POLLS 10   /* start-up: polls before a source counts */
+#define KOD_POLL_MAX 13  /* RATE never pushes the poll beyond 2^13 s */
+#define FALSETICK_RUN 8  /* pool member: selections as falseticker */
+#define RETRIES 2        /* quick re-sends of a lost request per poll */
+#define RETRY_MIN_POLL 6 /* ...at polls of 64 s and more */
+#define RETRY_AFTER_S 4  /* ...this long after the last one */
 #ifndef SIGMA_FLOOR_DIV
 #define SIGMA_FLOOR_DIV 8
 #endif
-#define SETTLE_STAGES 8 /* ...or filter stages it must have filled */
 
 struct out {
 	struct sync_act *a;
@@ -119,6 +130,9 @@ sync_add(struct sync *s, const struct sync_src_cfg *cfg, int64_t mono_ns)
 		p->stratum = 16;
 		p->leap = PKT_LEAP_UNSYNC;
 		p->sel = SEL_REJECT;
+		/* Every source starts with a short burst, iburst or not: the
+		 * first selection needs a few samples from each. */
+		p->burst_left = START_BURST;
 		filt_init(&p->filt);
 		/* Spread first polls over a second so that many sources do
 		 * not go out in one burst. */
@@ -130,13 +144,36 @@ sync_add(struct sync *s, const struct sync_src_cfg *cfg, int64_t mono_ns)
 }
 
 void
-sync_remove(struct sync *s, int idx)
+sync_remove(struct sync *s, int idx, int64_t mono_ns)
 {
+	int i, old = 0;
+
 	if (idx < 0 || idx >= SYNC_MAX_SRC)
 		return;
+	if (s->src[idx].cfg.from_pool && s->src[idx].cfg.addr_key != 0) {
+		/* Remember it in place of the oldest entry. */
+		for (i = 1; i < SYNC_MAX_SRC; i++)
+			if (s->dropped[i].mono_ns < s->dropped[old].mono_ns)
+				old = i;
+		s->dropped[old].key = s->src[idx].cfg.addr_key;
+		s->dropped[old].mono_ns = mono_ns;
+	}
 	s->src[idx].in_use = 0;
 	if (s->sys_peer == idx)
 		s->sys_peer = -1;
+}
+
+int
+sync_dropped_recently(const struct sync *s, uint64_t key, int64_t mono_ns)
+{
+	int i;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++)
+		if (s->dropped[i].key == key && s->dropped[i].mono_ns != 0 &&
+		    mono_ns - s->dropped[i].mono_ns <
+		        DROPPED_HOLD_S * TS_NS_PER_S)
+			return 1;
+	return 0;
 }
 
 int64_t
@@ -148,7 +185,7 @@ sync_next_timer(const struct sync *s)
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		const struct sync_src *p = &s->src[i];
 
-		if (!p->in_use || p->kod_denied)
+		if (!p->in_use)
 			continue;
 		if (p->next_mono_ns < t)
 			t = p->next_mono_ns;
@@ -167,13 +204,21 @@ src_poll(const struct sync *s, const struct sync_src *p)
 		poll = p->cfg.minpoll;
 	if (poll > p->cfg.maxpoll)
 		poll = p->cfg.maxpoll;
+	/* An unreachable source backs off by one step per unanswered poll
+	 * (ntpd's rule), so a dead one costs what a live one at maxpoll
+	 * does. */
+	if (p->unanswered + 1 >= UNREACH &&
+	    poll < p->cfg.minpoll + p->unanswered + 2 - UNREACH)
+		poll = p->cfg.minpoll + p->unanswered + 2 - UNREACH;
 	if (poll < p->kod_poll_min)
 		poll = p->kod_poll_min;
-	return poll;
+	return poll > p->cfg.maxpoll ? p->cfg.maxpoll : poll;
 }
 
 /* Reach bookkeeping at each transmission (RFC 5905 section 13.1).
- * Returns 1 when the source has just become unreachable. */
+ * A source is unreachable after UNREACH polls in a row without a reply,
+ * whether or not it ever answered.  Returns 1 when the source has just
+ * become unreachable. */
 static int
 on_poll(struct sync *s, int i, int64_t clock_ns, struct out *o)
 {
@@ -182,21 +227,31 @@ on_poll(struct sync *s, int i, int64_t clock_ns, struct out *o)
 	int lost = 0;
 
 	p->reach = (uint8_t)(p->reach << 1);
+	if (p->xmt_sent != 0) /* the last request went unanswered */
+		p->unanswered++;
 	if (p->xmt_sent != 0 && (p->reach & 0x6) == 0 && was != 0)
 		filt_miss(&p->filt, clock_ns);
-	if (was != 0 && p->reach == 0) {
+	/* As the reach register: the poll being sent counts too. */
+	if (p->unanswered + 1 == UNREACH) {
 		event(o, i, SYNC_EV_UNREACHABLE, 0);
 		p->sel = SEL_REJECT;
-		lost = 1;
+		lost = was != 0 || p->received > 0;
+		/* Policy: a pool member is replaced, a server's name is
+		 * resolved again (it may have moved). */
+		event(o, i,
+		    p->cfg.from_pool ? SYNC_EV_REPLACE : SYNC_EV_RERESOLVE,
+		    SYNC_REPLACE_UNREACHABLE);
+	} else if (p->unanswered + 1 > UNREACH &&
+	    (p->unanswered + 1 - UNREACH) % UNREACH == 0 && !p->cfg.from_pool) {
+		event(o, i, SYNC_EV_RERESOLVE, SYNC_REPLACE_UNREACHABLE);
 	}
-	if (p->reach == 0 && p->received > 0 &&
-	    ++p->unreach == UNREACH_REPLACE && p->cfg.from_pool)
-		event(o, i, SYNC_EV_REPLACE, SYNC_REPLACE_UNREACHABLE);
 	if (p->burst_left == 0 &&
-	    (((p->cfg.flags & SYNC_IBURST) && p->reach == 0 && was == 0 &&
-	         p->unreach == 0) ||
+	    (((p->cfg.flags & SYNC_IBURST) && lost) ||
 	        ((p->cfg.flags & SYNC_BURST) && was != 0)))
-		p->burst_left = IBURST_COUNT;
+		p->burst_left = lost ? START_BURST : IBURST_COUNT;
+	if (p->kod_poll_min != 0 && p->t1_mono_ns >= p->kod_until_mono_ns)
+		p->kod_poll_min = 0; /* a RATE kiss's effect decays */
+	p->kod_denied = 0;           /* the hourly retry after DENY/RSTR */
 	return lost;
 }
 
@@ -248,7 +303,7 @@ send_request(struct sync *s, int i, int64_t clock_ns, int64_t mono_ns,
 	p->next_mono_ns = mono_ns + ts_log2_ns(p->poll);
 	/* A lost packet at a long poll would leave the discipline without
 	 * data for two intervals: re-send a couple of times, quickly. */
-	if (p->poll >= RETRY_MIN_POLL) {
+	if (p->poll >= RETRY_MIN_POLL && p->reach != 0) {
 		p->retries_left = RETRIES;
 		p->retry_mono_ns = mono_ns + RETRY_AFTER_S * TS_NS_PER_S;
 	}
@@ -275,6 +330,23 @@ retry_due(const struct sync_src *p)
 	return p->xmt_sent != 0 && p->retries_left > 0;
 }
 
+/* Nobody has answered, and some source has had two requests go
+ * unanswered. */
+static int
+no_answer_yet(const struct sync *s)
+{
+	int i, asked = 0;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		if (!s->src[i].in_use)
+			continue;
+		if (s->src[i].received > 0)
+			return 0;
+		asked |= s->src[i].unanswered >= 2;
+	}
+	return asked;
+}
+
 size_t
 sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
     uint64_t rand64, struct sync_act *act, size_t cap)
@@ -283,6 +355,7 @@ sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
 	uint64_t rnd = rand64;
 	int i, lost = 0;
 
+	s->now_mono_ns = mono_ns;
 	/* One request per call, each with the caller's fresh random value:
 	 * deriving several transmit values from one would let an observer
 	 * of one request predict the others (RFC 9109).  The caller calls
@@ -290,7 +363,7 @@ sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		struct sync_src *p = &s->src[i];
 
-		if (!p->in_use || p->kod_denied)
+		if (!p->in_use)
 			continue;
 		if (p->next_mono_ns <= mono_ns) {
 			lost = send_request(s, i, clock_ns, mono_ns, &rnd, &o);
@@ -300,6 +373,11 @@ sync_on_timer(struct sync *s, int64_t mono_ns, int64_t clock_ns,
 			send_retry(s, i, clock_ns, mono_ns, &rnd, &o);
 			break;
 		}
+	}
+	/* Start-up: say once that nobody has answered yet. */
+	if (!s->settled && !s->none_logged && no_answer_yet(s)) {
+		event(&o, -1, SYNC_EV_NONE_REACHABLE, 0);
+		s->none_logged = 1;
 	}
 	/* A source that just became unreachable may have been the system
 	 * peer: selection must run without waiting for a reply. */
@@ -361,10 +439,18 @@ kiss(struct sync *s, int i, const char *code, int64_t clock_ns, struct out *o)
 		a->ev = SYNC_EV_KOD;
 		memcpy(a->kiss, code, sizeof(a->kiss));
 	}
-	/* RFC 5905 section 7.4: DENY and RSTR demobilize, RATE backs off. */
+	/* RFC 5905 section 7.4: DENY and RSTR demobilize, RATE backs off.
+	 * Unauthenticated, a kiss may be forged by anyone on the path, so
+	 * its effect is bounded: a pool member is swapped for another, a
+	 * configured server is asked again an hour later; RATE raises the
+	 * poll one step, never past maxpoll, for an hour. */
 	if (strcmp(code, "DENY") == 0 || strcmp(code, "RSTR") == 0) {
 		p->kod_denied = 1;
 		p->sel = SEL_REJECT;
+		p->burst_left = 0;
+		p->retries_left = 0;
+		p->next_mono_ns =
+		    p->t1_mono_ns + KOD_DENY_RETRY_S * TS_NS_PER_S;
 		if (p->cfg.from_pool)
 			event(o, i, SYNC_EV_REPLACE, SYNC_REPLACE_DENIED);
 		/* It may have been the system peer: choose again now, it
@@ -374,7 +460,11 @@ kiss(struct sync *s, int i, const char *code, int64_t clock_ns, struct out *o)
 	} else if (strcmp(code, "RATE") == 0) {
 		int np = src_poll(s, p) + 1;
 
+		if (np > p->cfg.maxpoll)
+			np = p->cfg.maxpoll;
 		p->kod_poll_min = np > KOD_POLL_MAX ? KOD_POLL_MAX : np;
+		p->kod_until_mono_ns =
+		    p->t1_mono_ns + KOD_RATE_HOLD_S * TS_NS_PER_S;
 		p->burst_left = 0;
 		p->next_mono_ns = p->t1_mono_ns + ts_log2_ns(p->kod_poll_min);
 	}
@@ -402,7 +492,7 @@ status_word(const struct sync_src *p)
 }
 
 static void
-peerstats(const struct sync_src *p, int i, const struct exch_sample *x,
+peerstats(const struct sync_src *p, int i, const struct sync_sample *x,
     struct out *o)
 {
 	struct sync_act *a = push(o, SYNC_ACT_PEERSTATS, i);
@@ -475,32 +565,54 @@ valid_stages(const struct sync_src *p)
 	return n;
 }
 
-/* At start-up, selection waits until every source has a full enough
- * filter for its interval to be narrow, or has had its chance (the
- * initial burst): otherwise the first sources to answer, with intervals
- * still seconds wide, would all look like truechimers and a falseticker
- * could be followed. */
+/* A source takes part in the first selection once it has READY_SAMPLES
+ * samples, or has had its start-up burst and answered at least once. */
 static int
-settled(const struct sync *s, int64_t clock_ns)
+ready(const struct sync *s, const struct sync_src *p, int64_t clock_ns)
 {
-	int i, n;
+	int n = valid_stages(p);
+
+	return usable(s, p, clock_ns) &&
+	    (n >= READY_SAMPLES || (n > 0 && p->polls > START_BURST));
+}
+
+/* Still worth waiting for at start-up: answering but not ready yet, or
+ * in its first burst and not heard from yet. */
+static int
+pending(const struct sync *s, const struct sync_src *p, int64_t clock_ns)
+{
+	if (!p->in_use || p->kod_denied || ready(s, p, clock_ns))
+		return 0;
+	if (p->reach != 0)
+		return p->leap != PKT_LEAP_UNSYNC && p->stratum < 15;
+	return p->received == 0 && p->unanswered < START_BURST;
+}
+
+/* Start-up: the first selection runs as soon as the ready sources are a
+ * majority of those that are ready or may soon be (RFC 5905 leaves the
+ * start to the implementation; waiting for every filter to fill took
+ * minutes).  Intervals are narrow from the first samples on (the filter
+ * counts only stages it has), so a falseticker among the first sources
+ * is still told apart.  Each waiting state is reported once. */
+static int
+settled(struct sync *s, int64_t clock_ns, struct out *o)
+{
+	int i, n_ready = 0, n_pending = 0, need;
 
 	if (s->settled)
 		return 1;
-	/* A lone source has nobody to disagree with. */
-	for (i = 0, n = 0; i < SYNC_MAX_SRC; i++)
-		n += s->src[i].in_use && !s->src[i].kod_denied;
-	if (n == 1)
-		return 1;
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
-		const struct sync_src *p = &s->src[i];
-
-		if (p->in_use && !p->kod_denied && p->polls < SETTLE_POLLS &&
-		    (!usable(s, p, clock_ns) ||
-		        valid_stages(p) < SETTLE_STAGES))
-			return 0;
+		n_ready += s->src[i].in_use && ready(s, &s->src[i], clock_ns);
+		n_pending += pending(s, &s->src[i], clock_ns);
 	}
-	return 1;
+	need = (n_ready + n_pending) / 2 + 1 - n_ready;
+	if (n_ready > 0 && need <= 0)
+		return 1;
+	if (n_ready + n_pending > 0 && need != s->wait_logged) {
+		event(o, -1, SYNC_EV_WAITING, need);
+		s->wait_logged = need;
+	}
+	return 0;
 }
 
 static void
@@ -514,6 +626,12 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 		const struct sync_src *p = &s->src[i];
 		int u = usable(s, p, clock_ns);
 
+		int64_t rd = u ? root_dist(p, clock_ns) : MAXDIST_NS;
+
+		/* Before the first selection only the ready sources take
+		 * part; tos mindist is the floor of every root distance. */
+		if (!s->settled && u && !ready(s, p, clock_ns))
+			u = 0;
 		c[i] = (struct sel_cand){ .usable = u,
 			.prefer = (p->cfg.flags & SYNC_PREFER) != 0,
 			.noselect = (p->cfg.flags & SYNC_NOSELECT) != 0,
@@ -521,9 +639,9 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 			.offset_ns = filt_offset_at(&p->filt, clock_ns),
 			.jitter_ns = p->filt.jitter_ns,
 			.root_dist_ns =
-			    u ? root_dist(p, clock_ns) : MAXDIST_NS };
+			    rd < s->cfg.mindist_ns ? s->cfg.mindist_ns : rd };
 	}
-	if (!settled(s, clock_ns))
+	if (!settled(s, clock_ns, o))
 		return;
 	s->settled = 1;
 	sel_run(&s->cfg.sel, c, SYNC_MAX_SRC, prev, &r);
@@ -546,12 +664,18 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 		    s->src[r.sys_peer].stratum);
 	if (r.sys_peer < 0 && prev >= 0)
 		event(o, prev, SYNC_EV_LOST, 0);
-	if (!r.majority && r.n_truechimers == 0 && !s->no_majority_logged) {
+	/* Once per episode, and at most hourly however often the sources
+	 * come to agree and part again. */
+	if (!r.majority && r.n_truechimers == 0 && !s->no_majority_logged &&
+	    (s->no_majority_mono_ns == 0 ||
+	        s->now_mono_ns - s->no_majority_mono_ns >=
+	            NO_MAJORITY_EVERY_S * TS_NS_PER_S)) {
 		for (i = 0; i < SYNC_MAX_SRC && !c[i].usable; i++)
 			;
 		if (i < SYNC_MAX_SRC) {
 			event(o, -1, SYNC_EV_NO_MAJORITY, 0);
 			s->no_majority_logged = 1;
+			s->no_majority_mono_ns = s->now_mono_ns;
 		}
 	}
 	if (r.majority)
@@ -564,7 +688,7 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
  * excess of the smallest delay this source showed recently, with a floor
  * at the clock precision (doc/algorithm.md, "Estimation"). */
 static int64_t
-sample_sigma(const struct sync_src *p, const struct exch_sample *x, int8_t prec)
+sample_sigma(const struct sync_src *p, const struct sync_sample *x, int8_t prec)
 {
 	int64_t d[FILT_STAGES + 1], floor_ns = ts_log2_ns(prec), t;
 	int i, j, n = 0;
@@ -604,10 +728,12 @@ loopstats(const struct sync *s, struct out *o)
 
 /* Keep every source's stored offsets relative to the clock as it is now:
  * our own steps and slews since the last call moved them all by the same
- * amount.  (The frequency correction is not counted: it cancels the
- * oscillator's own drift, which the stored offsets never included.)  Without this, samples taken
- * during a long slew disagree with each other, inflate the jitter and
- * break the intersection. */
+ * amount.  The frequency correction is not counted: once the discipline
+ * has it right the stored offsets show no trend, so the last ones
+ * predict the next sample (the sample gate relies on that), and what is
+ * left of the frequency error is covered by the dispersion's growth.
+ * Without this, samples taken during a long slew disagree with each
+ * other, inflate the jitter and break the intersection. */
 static void
 follow_corrections(struct sync *s, int64_t mono_ns)
 {
@@ -616,9 +742,15 @@ follow_corrections(struct sync *s, int64_t mono_ns)
 
 	if (c == s->c_seen_ns)
 		return;
-	for (i = 0; i < SYNC_MAX_SRC; i++)
-		if (s->src[i].in_use)
-			filt_shift(&s->src[i].filt, c - s->c_seen_ns);
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		struct sync_src *p = &s->src[i];
+
+		if (!p->in_use)
+			continue;
+		filt_shift(&p->filt, c - s->c_seen_ns);
+		p->held.offset_ns -= c - s->c_seen_ns;
+		p->held.t_ns += c - s->c_seen_ns;
+	}
 	s->c_seen_ns = c;
 }
 
@@ -633,7 +765,7 @@ prime(struct sync *s, int i)
 
 	for (k = f->n - 1; k >= 1; k--) {
 		const struct filt_sample *st = &f->st[k];
-		struct exch_sample x = { .delay_ns = st->delay_ns };
+		struct sync_sample x = { .delay_ns = st->delay_ns };
 
 		if (st->disp_ns >= TS_MAXDISP_NS)
 			continue;
@@ -644,7 +776,7 @@ prime(struct sync *s, int i)
 }
 
 static void
-discipline(struct sync *s, int i, const struct exch_sample *x, int64_t mono_ns,
+discipline(struct sync *s, int i, const struct sync_sample *x, int64_t mono_ns,
     int64_t clock_ns, struct out *o)
 {
 	struct sync_act *a;
@@ -730,10 +862,119 @@ take_reply(struct sync *s, int i, const uint8_t *buf, size_t len,
 	if (p->reach == 0 || p->received == 0)
 		event(o, i, SYNC_EV_REACHABLE, 0);
 	p->reach |= 1;
-	p->unreach = 0;
+	p->unanswered = 0;
 	p->received++;
 	take_header(p, x);
 	return v == EXCH_OK ? 0 : -1;
+}
+
+/*
+ * The sample gate, in the spirit of ntpd's popcorn spike suppressor: a
+ * sample further from the filter's prediction than GATE_JITTERS jitters
+ * (plus half its delay in excess of the best, plus the peer dispersion,
+ * which grows with the time since the last sample) is held back until
+ * the next sample confirms it.  A lone wild reply never reaches the
+ * filter; a real jump of the server's time passes one poll later.
+ * Returns 0 (held), 1 (take fs) or 2 (take the held sample, then fs).
+ */
+static int
+gate(const struct sync *s, struct sync_src *p, const struct filt_sample *fs)
+{
+	int64_t lim, excess = fs->delay_ns - p->filt.delay_ns;
+
+	if (valid_stages(p) < GATE_MIN_STAGES || !p->filt.have_out) {
+		p->have_held = 0;
+		return 1;
+	}
+	lim = GATE_JITTERS * p->filt.jitter_ns + (excess > 0 ? excess / 2 : 0) +
+	    filt_disp_at(&p->filt, fs->t_ns) + ts_log2_ns(s->cfg.precision);
+	if (ts_abs(fs->offset_ns - filt_offset_at(&p->filt, fs->t_ns)) <= lim) {
+		p->have_held = 0;
+		return 1;
+	}
+	if (p->have_held && ts_abs(fs->offset_ns - p->held.offset_ns) <= lim) {
+		p->have_held = 0;
+		return 2;
+	}
+	p->held = *fs;
+	p->have_held = 1;
+	p->held_back++;
+	return 0;
+}
+
+/* The distance of a source's path, not aged: what decides which
+ * survivors steer (ageing would favour whichever was polled last). */
+static int64_t
+path_dist(const struct sync_src *p)
+{
+	return ts_root_distance(p->root_delay_ns, p->root_disp_ns,
+	    p->filt.delay_ns, p->filt.disp_ns, p->filt.jitter_ns);
+}
+
+/* Which survivors' samples steer the clock.  With a `prefer` system peer,
+ * only prefer sources (ntpd follows the prefer peer alone).  Otherwise a
+ * survivor whose path is more than STEER_DIST_RATIO times longer than the
+ * closest survivor's counts for the majority but does not steer: a LAN
+ * source's samples are not averaged with two biased WAN paths. */
+static int
+steers(const struct sync *s, int i)
+{
+	const struct sync_src *p = &s->src[i];
+	int64_t best = INT64_MAX;
+	int k;
+
+	if (s->sys_peer < 0 ||
+	    (p->sel != SEL_CANDIDATE && p->sel != SEL_SYSPEER))
+		return 0;
+	if ((s->src[s->sys_peer].cfg.flags & SYNC_PREFER) &&
+	    !(p->cfg.flags & SYNC_PREFER))
+		return 0;
+	for (k = 0; k < SYNC_MAX_SRC; k++) {
+		const struct sync_src *q = &s->src[k];
+
+		if (q->in_use &&
+		    (q->sel == SEL_CANDIDATE || q->sel == SEL_SYSPEER) &&
+		    path_dist(q) < best)
+			best = path_dist(q);
+	}
+	return path_dist(p) <= STEER_DIST_RATIO * best;
+}
+
+size_t
+sync_on_sample(struct sync *s, int idx, const struct sync_sample *x,
+    int64_t mono_ns, struct sync_act *act, size_t cap)
+{
+	struct out o = { act, 0, cap };
+	struct sync_src *p;
+	struct filt_sample fs;
+	int g;
+
+	if (idx < 0 || idx >= SYNC_MAX_SRC || !s->src[idx].in_use || s->done)
+		return 0;
+	p = &s->src[idx];
+	s->now_mono_ns = mono_ns;
+	p->last_rx_mono_ns = mono_ns;
+	follow_corrections(s, mono_ns);
+	fs = (struct filt_sample){ x->offset_ns, x->delay_ns, x->disp_ns,
+		x->clock_ns, mono_ns };
+	g = gate(s, p, &fs);
+	if (g == 0)
+		return o.n;
+	if (g == 2)
+		filt_add(&p->filt, &p->held, s->cfg.precision);
+	filt_add(&p->filt, &fs, s->cfg.precision);
+	run_selection(s, x->clock_ns, &o);
+	peerstats(p, idx, x, &o);
+	/* Survivors steer, and only while a system peer exists (fewer than
+	 * minsane truechimers leave survivors but no peer). */
+	if (steers(s, idx)) {
+		leap_vote(s, x->clock_ns, &o);
+		if (s->cfg.no_clock)
+			measure_only(s, x->clock_ns, &o);
+		else
+			discipline(s, idx, x, mono_ns, x->clock_ns, &o);
+	}
+	return o.n;
 }
 
 size_t
@@ -742,32 +983,17 @@ sync_on_reply(struct sync *s, int idx, const uint8_t *buf, size_t len,
 {
 	struct out o = { act, 0, cap };
 	struct exch_sample x;
-	struct sync_src *p;
-	struct filt_sample fs;
+	struct sync_sample smp;
 
 	if (idx < 0 || idx >= SYNC_MAX_SRC || !s->src[idx].in_use || s->done)
 		return 0;
-	p = &s->src[idx];
+	s->now_mono_ns = mono_ns;
 	if (take_reply(s, idx, buf, len, rx_clock_ns, &x, &o) != 0)
 		return o.n;
-	p->last_rx_mono_ns = mono_ns;
-	follow_corrections(s, mono_ns);
-	fs = (struct filt_sample){ x.offset_ns, x.delay_ns, x.disp_ns,
-		rx_clock_ns, mono_ns };
-	filt_add(&p->filt, &fs, s->cfg.precision);
-	run_selection(s, rx_clock_ns, &o);
-	peerstats(p, idx, &x, &o);
-	/* Survivors steer, and only while a system peer exists (fewer than
-	 * minsane truechimers leave survivors but no peer). */
-	if (s->sys_peer >= 0 &&
-	    (p->sel == SEL_CANDIDATE || p->sel == SEL_SYSPEER)) {
-		leap_vote(s, rx_clock_ns, &o);
-		if (s->cfg.no_clock)
-			measure_only(s, rx_clock_ns, &o);
-		else
-			discipline(s, idx, &x, mono_ns, rx_clock_ns, &o);
-	}
-	return o.n;
+	smp = (struct sync_sample){ x.offset_ns, x.delay_ns, x.disp_ns,
+		rx_clock_ns };
+	return o.n +
+	    sync_on_sample(s, idx, &smp, mono_ns, act + o.n, cap - o.n);
 }
 
 void

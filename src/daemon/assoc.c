@@ -85,6 +85,15 @@ sync_config(const struct conf *c, const struct asc_opts *o,
 	sc->disc.panic_ns = ts_from_s(c->tinker_panic_s);
 	sc->disc.stepout_ns = ts_from_s(c->tinker_stepout_s);
 	sc->disc.panic_once_ok = o->allow_big_first;
+	/* maxslewrate (chrony's default 83333 ppm); with tinker step 0 and
+	 * no maxslewrate, slew-only at adjtime's 500 ppm as ntpd would. */
+	sc->disc.max_slew_ppb = c->maxslewrate_ppm >= 0
+	    ? (int64_t)(c->maxslewrate_ppm * 1000.0)
+	    : c->tinker_step_s == 0 ? DISC_SLEW_RATE_PPB
+	                            : DISC_MAX_SLEW_PPB;
+	sc->disc.makestep_ns = ts_from_s(c->makestep_s);
+	sc->disc.makestep_limit = c->makestep_limit;
+	sc->mindist_ns = ts_from_s(c->tos_mindist_s);
 	sc->disc.minpoll = CONF_POLL_MAX;
 	sc->disc.maxpoll = CONF_POLL_MIN;
 	for (size_t i = 0; i < c->n_sources; i++) {
@@ -191,7 +200,7 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 	sync_config(c, o, clk, initial_ppm(a), &sc);
 	sync_init(&a->sync, &sc, rand64(), clk_now(clk));
 	if (sc.initial_freq_ppb != 0)
-		clk_apply(clk, 0, 0, sc.initial_freq_ppb, 0);
+		clk_apply(clk, 0, 0, sc.initial_freq_ppb, 0, 0);
 	open_stats(a);
 	for (i = 0; i < c->n_sources; i++) {
 		a->names[i].cs = &c->sources[i];
@@ -247,6 +256,31 @@ n_sources(const struct assoc *a)
 	return n;
 }
 
+/* The core's key for an address (FNV-1a over family, address, port):
+ * it remembers dropped pool members by it. */
+static uint64_t
+addr_key(const struct udp_peer *p)
+{
+	const struct sockaddr_in *s4 = (const void *)&p->sa;
+	const struct sockaddr_in6 *s6 = (const void *)&p->sa;
+	const uint8_t *b;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t n, i;
+
+	if (p->sa.ss_family == AF_INET) {
+		b = (const uint8_t *)&s4->sin_addr;
+		n = 4;
+		h = (h ^ ntohs(s4->sin_port)) * 0x100000001b3ULL;
+	} else {
+		b = s6->sin6_addr.s6_addr;
+		n = 16;
+		h = (h ^ ntohs(s6->sin6_port)) * 0x100000001b3ULL;
+	}
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h != 0 ? h : 1;
+}
+
 static void
 add_source(struct assoc *a, int ni, const struct udp_peer *p)
 {
@@ -256,7 +290,8 @@ add_source(struct assoc *a, int ni, const struct udp_peer *p)
 		.maxpoll = cs->maxpoll_log2,
 		.version = (uint8_t)cs->version,
 		.refid = refid_of(p),
-		.from_pool = cs->kind == CONF_SRC_POOL };
+		.from_pool = cs->kind == CONF_SRC_POOL,
+		.addr_key = addr_key(p) };
 	int i = sync_add(&a->sync, &sc, clk_mono_now());
 
 	if (i < 0) {
@@ -280,19 +315,49 @@ add_source(struct assoc *a, int ni, const struct udp_peer *p)
 		    conf_src_kind_name(cs->kind), cs->host, a->src[i].addr_str);
 }
 
-/* A server line takes its first address; a pool fills up to maxclock. */
+/* A server re-resolved while unreachable: if its address moved, the
+ * source moves with it (a fresh association); else nothing changes. */
+static void
+server_moved(struct assoc *a, int ni, const struct udp_peer *p, int n)
+{
+	int i, k;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		if (!a->sync.src[i].in_use || a->src[i].name != ni)
+			continue;
+		for (k = 0; k < n; k++)
+			if (same_peer(&a->src[i].addr, &p[k]))
+				return;
+		log_msg(a->log, LOG_NOTICE, "server %s moved from %s",
+		    a->names[ni].cs->host, a->src[i].addr_str);
+		if (a->src[i].fd >= 0)
+			close(a->src[i].fd);
+		a->src[i].fd = -1;
+		sync_remove(&a->sync, i, clk_mono_now());
+		a->names[ni].n_active--;
+	}
+}
+
+/* A server line takes its first address; a pool fills up to maxclock
+ * with addresses it has not dropped within the hour (the core says). */
 static void
 use_addrs(struct assoc *a, int ni, const struct udp_peer *p, int n)
 {
 	int k, pool = a->names[ni].cs->kind == CONF_SRC_POOL;
+	int64_t now = clk_mono_now();
 
 	a->names[ni].backoff_s = RETRY_FIRST_S;
 	a->names[ni].retry_mono_ns = INT64_MAX;
+	if (!pool)
+		server_moved(a, ni, p, n);
 	for (k = 0; k < n; k++) {
 		if (!pool && a->names[ni].n_active > 0)
 			break;
 		if (pool && n_sources(a) >= a->conf->tos_maxclock)
 			break;
+		if (pool &&
+		    sync_dropped_recently(&a->sync, addr_key(&p[k]), now))
+			continue;
 		if (!have_addr(a, &p[k]))
 			add_source(a, ni, &p[k]);
 	}
@@ -340,8 +405,21 @@ replace_source(struct assoc *a, int i, const char *why)
 	if (a->src[i].fd >= 0)
 		close(a->src[i].fd);
 	a->src[i].fd = -1;
-	sync_remove(&a->sync, i);
+	sync_remove(&a->sync, i, clk_mono_now());
 	n->n_active--;
+	if (!n->resolving)
+		n->retry_mono_ns = clk_mono_now();
+}
+
+/* An unreachable server: look its name up again (server_moved acts on
+ * the answer). */
+static void
+reresolve(struct assoc *a, int i)
+{
+	struct asc_name *n = &a->names[a->src[i].name];
+
+	log_msg(a->log, LOG_INFO, "%s unreachable; resolving %s again",
+	    a->src[i].addr_str, n->cs->host);
 	if (!n->resolving)
 		n->retry_mono_ns = clk_mono_now();
 }
@@ -373,6 +451,11 @@ log_event(struct assoc *a, const struct sync_act *x)
 		break;
 	case SYNC_EV_LOST:
 		log_msg(a->log, LOG_NOTICE, "lost synchronization (was %s)", s);
+		/* timedatectl must stop saying "synchronized: yes". */
+		if (clk_set_sync(a->clk, 0, 0, 0) != 0)
+			log_msg(a->log, LOG_WARNING,
+			    "cannot mark the kernel clock unsynchronized: %s",
+			    strerror(errno));
 		break;
 	case SYNC_EV_NO_MAJORITY:
 		log_msg(a->log, LOG_WARNING,
@@ -419,6 +502,17 @@ log_event(struct assoc *a, const struct sync_act *x)
 		log_msg(a->log, LOG_NOTICE, "time set; exiting (-q)");
 		a->want_exit = 1;
 		break;
+	case SYNC_EV_WAITING:
+		log_msg(a->log, LOG_INFO,
+		    "waiting for %d more source%s before the first selection",
+		    (int)x->value_ns, x->value_ns == 1 ? "" : "s");
+		break;
+	case SYNC_EV_NONE_REACHABLE:
+		log_msg(a->log, LOG_NOTICE, "no source reachable yet");
+		break;
+	case SYNC_EV_RERESOLVE:
+		reresolve(a, x->src);
+		break;
 	}
 }
 
@@ -451,7 +545,7 @@ do_clock(struct assoc *a, const struct sync_act *x)
 	const struct sync *s = &a->sync;
 
 	if (clk_apply(a->clk, x->do_step, x->cmd.step_ns, x->cmd.freq_ppb,
-	        x->cmd.slew_ns) != 0) {
+	        x->cmd.slew_ns, x->cmd.slew_rate_ppb) != 0) {
 		/* The core must know, or it would count the command as done
 		 * and chase corrections that never happened. */
 		log_msg(a->log, LOG_ERR,

@@ -45,16 +45,32 @@ clk_init(struct clk *c, enum clk_kind kind, double offset_s, double freq_ppm)
 	c->freq_ppm = freq_ppm;
 }
 
-#define SLEW_NS_PER_NS 2000 /* 500 ppm: 1 ns of slew per 2000 ns */
-#define SLEW_RATE_PPB 500000
+#define SLEW_RATE_PPB 500000 /* the rate when the caller gives none */
+
+static int64_t
+slew_rate(int64_t rate_ppb)
+{
+	return rate_ppb > 0 ? rate_ppb : SLEW_RATE_PPB;
+}
+
+/* How long a slew of |slew_ns| takes at rate_ppb, in ns. */
+static int64_t
+slew_duration(int64_t slew_ns, int64_t rate_ppb)
+{
+	double d = (double)(slew_ns > 0 ? slew_ns : -slew_ns);
+
+	return (int64_t)(d * 1e9 / (double)slew_rate(rate_ppb));
+}
 
 static int64_t
 slewed(const struct clk *c, int64_t dt)
 {
-	int64_t max = dt / SLEW_NS_PER_NS;
+	int64_t max;
 
 	if (dt <= 0 || c->slew_left_ns == 0)
 		return 0;
+	max =
+	    (int64_t)((double)dt * (double)slew_rate(c->slew_rate_ppb) * 1e-9);
 	if (c->slew_left_ns > 0)
 		return c->slew_left_ns < max ? c->slew_left_ns : max;
 	return -c->slew_left_ns < max ? c->slew_left_ns : -max;
@@ -138,7 +154,7 @@ clk_once(struct clk *c, int step, int64_t d_ns)
 
 static int
 virtual_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
-    int64_t slew_ns)
+    int64_t slew_ns, int64_t rate_ppb)
 {
 	int64_t now = clk_real_now();
 
@@ -148,20 +164,21 @@ virtual_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
 		c->c_base_ns += step_ns;
 	c->corr_freq_ppb = freq_ppb;
 	c->slew_left_ns = slew_ns;
+	c->slew_rate_ppb = slew_rate(rate_ppb);
 	return 0;
 }
 
 /*
  * The kernel clock follows the same command semantics as the virtual one
- * (core/disc.h): a slew runs at exactly 500 ppm on top of the frequency
- * correction until done.  It is made by raising the rate for as long as
+ * (core/disc.h): a slew runs at exactly the commanded rate (500 ppm up
+ * to maxslewrate) on top of the frequency correction until done.  It is made by raising the rate for as long as
  * the slew needs; clk_tick ends it.  The kernel's own single-shot slew
  * would do the same, but not every kernel (nor every clock simulator)
  * keeps its rate exact next to a frequency correction.
  */
 static int
 system_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
-    int64_t slew_ns)
+    int64_t slew_ns, int64_t rate_ppb)
 {
 	int64_t rate = freq_ppb, mono = clk_mono_now();
 
@@ -171,25 +188,27 @@ system_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
 	c->slew_end_mono_ns = 0;
 	c->slew_dir = slew_ns > 0 ? 1 : -1;
 	if (slew_ns != 0) {
-		rate += slew_ns > 0 ? SLEW_RATE_PPB : -SLEW_RATE_PPB;
-		c->slew_end_mono_ns =
-		    mono + (slew_ns > 0 ? slew_ns : -slew_ns) * SLEW_NS_PER_NS;
+		rate +=
+		    slew_ns > 0 ? slew_rate(rate_ppb) : -slew_rate(rate_ppb);
+		c->slew_end_mono_ns = mono + slew_duration(slew_ns, rate_ppb);
 	}
 	return kclk_set_rate(rate);
 }
 
 int
 clk_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
-    int64_t slew_ns)
+    int64_t slew_ns, int64_t rate_ppb)
 {
 	switch (c->kind) {
 	case CLK_SYSTEM:
-		return system_apply(c, do_step, step_ns, freq_ppb, slew_ns);
+		return system_apply(c, do_step, step_ns, freq_ppb, slew_ns,
+		    rate_ppb);
 	case CLK_NONE:
 		errno = ENOTSUP;
 		return -1;
 	case CLK_VIRTUAL:
-		return virtual_apply(c, do_step, step_ns, freq_ppb, slew_ns);
+		return virtual_apply(c, do_step, step_ns, freq_ppb, slew_ns,
+		    rate_ppb);
 	}
 	errno = EINVAL;
 	return -1;
@@ -234,7 +253,11 @@ clk_take_over(struct clk *c, int64_t *freq_ppb)
 	*freq_ppb = 0;
 	if (c->kind != CLK_SYSTEM)
 		return 0;
-	if (kclk_get_rate(freq_ppb) != 0 || kclk_plain() != 0)
+	/* Cancel an adjtime(3) single-shot offset left running (by us
+	 * before a restart, or another daemon): our model would not know of
+	 * it. */
+	if (kclk_get_rate(freq_ppb) != 0 || kclk_plain() != 0 ||
+	    kclk_singleshot(0) != 0)
 		return -1;
 	c->corr_freq_ppb = *freq_ppb;
 	return kclk_set_rate(*freq_ppb);
@@ -243,22 +266,14 @@ clk_take_over(struct clk *c, int64_t *freq_ppb)
 int
 clk_release(struct clk *c)
 {
-	int64_t left;
-
 	if (c->kind != CLK_SYSTEM || c->slew_end_mono_ns == 0)
 		return 0;
-	/* Hand what is left of the slew to the kernel's own single-shot
-	 * offset, which finishes without us, and restore the plain rate:
-	 * never leave the clock running 500 ppm off after we are gone. */
-	left = (c->slew_end_mono_ns - clk_mono_now()) / SLEW_NS_PER_NS;
+	/* Stop a running slew and leave the frequency as last estimated:
+	 * nothing keeps moving the clock after we are gone that the next
+	 * start would not know of.  The slew's rest is a small phase error
+	 * the next start measures again. */
 	c->slew_end_mono_ns = 0;
-	if (kclk_set_rate(c->corr_freq_ppb) != 0)
-		return -1;
-	if (left <= 0)
-		return 0;
-	if (left > NS_PER_S / 2)
-		left = NS_PER_S / 2;
-	return kclk_singleshot(c->slew_dir * left);
+	return kclk_set_rate(c->corr_freq_ppb);
 }
 
 int64_t

@@ -36,6 +36,7 @@ struct clk {
 	int64_t c_t_real_ns;
 	int64_t corr_freq_ppb;
 	int64_t slew_left_ns;
+	int64_t slew_rate_ppb; /* rate of the running slew */
 	/* CLK_VIRTUAL leap second: +1 insert / -1 delete at leap_at_ns
 	 * (virtual time of the next UTC midnight), 0 none. */
 	int leap;
@@ -74,13 +75,13 @@ int clk_once(struct clk *c, int step, int64_t d_ns);
 /*
  * Apply one discipline command (core/disc.h semantics): step by step_ns
  * when do_step, then set the frequency correction to freq_ppb and slew
- * slew_ns at 500 ppm, replacing any slew still pending.  CLK_SYSTEM steps
- * with ADJ_SETOFFSET and slews by running the clock 500 ppm fast or slow
- * until clk_tick ends it; CLK_NONE refuses (-1, ENOTSUP).  0 on success,
- * -1 with errno.
+ * slew_ns at rate_ppb (<= 0: 500 ppm), replacing any slew still pending.
+ * CLK_SYSTEM steps with ADJ_SETOFFSET and slews by running the clock
+ * rate_ppb fast or slow (tick + frequency) until clk_tick ends it;
+ * CLK_NONE refuses (-1, ENOTSUP).  0 on success, -1 with errno.
  */
 int clk_apply(struct clk *c, int do_step, int64_t step_ns, int64_t freq_ppb,
-    int64_t slew_ns);
+    int64_t slew_ns, int64_t rate_ppb);
 
 /* Arm (+1 insert, -1 delete) or disarm (0) a leap second at the end of
  * the current UTC day.  CLK_SYSTEM: STA_INS/STA_DEL.  0 or -1. */
@@ -98,13 +99,14 @@ int clk_set_sync(struct clk *c, int synced, int64_t maxerror_ns,
 int64_t clk_next_event(const struct clk *c);
 void clk_tick(struct clk *c, int64_t mono_ns);
 
-/* Before exit: CLK_SYSTEM hands a running slew's rest to the kernel's
- * single-shot offset and restores the plain rate.  0 or -1. */
+/* Before exit: CLK_SYSTEM stops a running slew and leaves the frequency
+ * correction in force (no slew in flight after exit).  0 or -1. */
 int clk_release(struct clk *c);
 
 /*
  * CLK_SYSTEM: take over the kernel clock: switch off the kernel PLL/FLL a
- * previous daemon may have left on (we slew by rate, see clk_apply)
+ * previous daemon may have left on (we slew by rate, see clk_apply),
+ * cancel a single-shot adjtime(3) offset still running,
  * and report the frequency correction in force, in ppb, via *freq_ppb.
  * Other backends report 0.  0 on success, -1 with errno.
  */

@@ -30,7 +30,7 @@ static int64_t
 correction_at(const struct simclk *c, int64_t t_ns)
 {
 	int64_t d = t_ns - c->cmd_t_ns;
-	int64_t slewed = mul_ppb(d, DISC_SLEW_RATE_PPB);
+	int64_t slewed = mul_ppb(d, c->slew_rate_ppb);
 	int64_t left = c->slew_ns < 0 ? -c->slew_ns : c->slew_ns;
 
 	if (slewed > left)
@@ -90,6 +90,8 @@ simclk_apply(struct simclk *c, int64_t t_ns, int do_step,
 	c->cmd_t_ns = t_ns;
 	c->freq_ppb = cmd->freq_ppb;
 	c->slew_ns = cmd->slew_ns;
+	c->slew_rate_ppb =
+	    cmd->slew_rate_ppb > 0 ? cmd->slew_rate_ppb : DISC_SLEW_RATE_PPB;
 }
 
 void

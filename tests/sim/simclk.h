@@ -26,10 +26,11 @@ struct simclk {
 	struct simosc osc;
 	int64_t t0_ns; /* true time the clock started */
 	/* corrections, as of the last command */
-	int64_t cmd_t_ns; /* true time of the last command */
-	int64_t base_ns;  /* all corrections done by cmd_t_ns */
-	int64_t freq_ppb; /* frequency correction since cmd_t_ns */
-	int64_t slew_ns;  /* slew pending at cmd_t_ns */
+	int64_t cmd_t_ns;      /* true time of the last command */
+	int64_t base_ns;       /* all corrections done by cmd_t_ns */
+	int64_t freq_ppb;      /* frequency correction since cmd_t_ns */
+	int64_t slew_ns;       /* slew pending at cmd_t_ns */
+	int64_t slew_rate_ppb; /* ...at this rate */
 	/* leap seconds */
 	int leap_armed;     /* +1 insert, -1 delete, 0 none */
 	int64_t leap_at_ns; /* clock reading of the midnight armed for */

@@ -63,9 +63,11 @@ core_cfg(struct sync_cfg *c)
 			.panic_once_ok = 1,
 			.minpoll = 6,
 			.maxpoll = 10,
+			.max_slew_ppb = DISC_MAX_SLEW_PPB,
 		},
 		.local_stratum = 0,
 		.precision = -20,
+		.mindist_ns = 1000000,
 	};
 }
 
@@ -142,6 +144,12 @@ event_name(enum sync_event ev)
 		return "leap-armed";
 	case SYNC_EV_DONE:
 		return "done";
+	case SYNC_EV_WAITING:
+		return "waiting";
+	case SYNC_EV_NONE_REACHABLE:
+		return "none-reachable";
+	case SYNC_EV_RERESOLVE:
+		return "re-resolve";
 	}
 	return "?";
 }

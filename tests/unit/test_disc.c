@@ -11,7 +11,8 @@
 #define US 1000LL
 #define T0 (1000 * S) /* local time of the first update */
 
-static const struct disc_cfg dflt = { 128 * MS, 1000 * S, 300 * S, 0, 4, 10 };
+static const struct disc_cfg dflt = { 128 * MS, 1000 * S, 300 * S, 0, 4, 10, 0,
+	0, 0 };
 
 /*
  * A model oscillator: before any correction the measured offset would

@@ -36,7 +36,7 @@ struct world {
 	uint64_t rng;
 	int64_t now; /* mono */
 	/* events counted by [src + 1][event] */
-	int ev[NSRV + 1][SYNC_EV_DONE + 1];
+	int ev[NSRV + 1][SYNC_EV_RERESOLVE + 1]; /* the last event */
 	int n_send[NSRV], n_clock, n_leap;
 	int64_t leap_value, send_mono[NSRV][32];
 	int done_after_clock;
@@ -44,8 +44,9 @@ struct world {
 	int64_t ignore_ppb;  /* != 0: the clock ignores commands, runs off */
 };
 
-static const struct sync_src_cfg plain = { 0, 6, 10, 4, 0xC0000201u, 0 };
-static const struct sync_src_cfg ib = { SYNC_IBURST, 6, 10, 4, 0xC0000201u, 0 };
+static const struct sync_src_cfg plain = { 0, 6, 10, 4, 0xC0000201u, 0, 0 };
+static const struct sync_src_cfg ib = { SYNC_IBURST, 6, 10, 4, 0xC0000201u, 0,
+	0 };
 
 static void
 world_init(struct world *w, int quit)
@@ -222,7 +223,7 @@ request_shape(void)
 	T_CHECK(xmt_of(a) == w.s.src[0].xmt_sent);
 	/* Version 4 unless configured otherwise (0 = default). */
 	v3.version = 0;
-	sync_remove(&w.s, 0);
+	sync_remove(&w.s, 0, w.now);
 	sync_add(&w.s, &v3, w.now);
 	n = tick(&w, act);
 	a = first_send(act, n);
@@ -269,28 +270,30 @@ fresh_xmt(void)
 	T_CHECK(k == 1 && xmt_of(&act[0]) != first && act[0].src != -1);
 }
 
-/* (b) iburst: eight requests 2 s apart, then 2^minpoll. */
+/* (b) Every source starts with four requests 2 s apart (iburst or not:
+ * the first selection needs a few samples of each), then 2^minpoll. */
 static void
-iburst_timing(void)
+start_burst(const struct sync_src_cfg *cfg)
 {
 	struct world w;
 	int i;
 
 	world_init(&w, 0);
-	sync_add(&w.s, &ib, MONO0);
+	sync_add(&w.s, cfg, MONO0);
 	run(&w, MONO0 + 200 * S);
-	T_CHECK(w.n_send[0] >= 10);
+	T_EQ(w.n_send[0], 4 + 3);
 	T_CHECK(w.send_mono[0][0] >= MONO0 && w.send_mono[0][0] < MONO0 + S);
-	for (i = 1; i < 8; i++)
+	for (i = 1; i < 4; i++)
 		T_EQ(w.send_mono[0][i] - w.send_mono[0][i - 1], 2 * S);
-	T_EQ(w.send_mono[0][8] - w.send_mono[0][7], 64 * S);
-	T_EQ(w.send_mono[0][9] - w.send_mono[0][8], 64 * S);
-	/* Without iburst the second request waits a whole poll. */
-	world_init(&w, 0);
-	sync_add(&w.s, &plain, MONO0);
-	run(&w, MONO0 + 200 * S);
-	T_EQ(w.n_send[0], 4);
-	T_EQ(w.send_mono[0][1] - w.send_mono[0][0], 64 * S);
+	T_EQ(w.send_mono[0][4] - w.send_mono[0][3], 64 * S);
+	T_EQ(w.send_mono[0][5] - w.send_mono[0][4], 64 * S);
+}
+
+static void
+iburst_timing(void)
+{
+	start_burst(&ib);
+	start_burst(&plain);
 }
 
 /* One poll of source 0, answered or not, with the quick re-sends of an
@@ -306,6 +309,16 @@ poll_once(struct world *w, int answer)
 	next = w->s.src[0].next_mono_ns;
 	while (sync_next_timer(&w->s) < next)
 		tick(w, act);
+}
+
+/* Answer the start-up burst every source begins with. */
+static void
+past_burst(struct world *w)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		poll_once(w, 1);
 }
 
 /* (c) The reach register shifts at each poll and bit 0 is set by each
@@ -344,7 +357,10 @@ reach(void)
 	T_EQ(w.ev[1][SYNC_EV_REACHABLE], 2);
 }
 
-/* A source that never answered is never "unreachable". */
+/* A source that never answered is unreachable after eight unanswered
+ * polls like any other: its name is resolved again, it is not re-sent
+ * quickly, and its poll backs off to maxpoll, so a dead source costs
+ * what a live one at maxpoll does. */
 static void
 never_reached(void)
 {
@@ -355,9 +371,16 @@ never_reached(void)
 	sync_add(&w.s, &plain, MONO0);
 	for (i = 0; i < 20; i++)
 		poll_once(&w, 0);
-	T_EQ(w.ev[1][SYNC_EV_UNREACHABLE], 0);
+	T_EQ(w.ev[1][SYNC_EV_UNREACHABLE], 1);
 	T_EQ(w.ev[1][SYNC_EV_REACHABLE], 0);
-	T_EQ(w.s.src[0].sent, 20 * 3); /* each poll re-sent twice */
+	T_EQ(w.ev[1][SYNC_EV_RERESOLVE], 2); /* at 8 and 16 */
+	T_EQ(w.ev[1][SYNC_EV_REPLACE], 0);   /* not a pool member */
+	T_EQ(w.s.src[0].sent, 20);           /* no quick re-sends */
+	T_EQ(w.s.src[0].poll, 10);
+	/* Once it answers, it is reachable and polled normally again. */
+	poll_once(&w, 1);
+	T_EQ(w.ev[1][SYNC_EV_REACHABLE], 1);
+	T_EQ(w.s.src[0].unanswered, 0);
 }
 
 /* Send one request from source 0 (muted server) and return it. */
@@ -386,28 +409,28 @@ retries(void)
 
 	world_init(&w, 0);
 	sync_add(&w.s, &plain, MONO0);
-	poll_once(&w, 1);
+	past_burst(&w);
 	rq = one_request(&w);
 	t_rq = w.now;
 	poll_at = w.s.src[0].next_mono_ns;
-	T_EQ(w.s.src[0].reach, 0x02);
+	T_EQ(w.s.src[0].reach, 0x1E);
 	rt = one_request(&w);
 	T_EQ(w.now - t_rq, 4 * S);
 	T_EQ(rt.src, 0);
 	T_CHECK(xmt_of(&rt) != xmt_of(&rq) && xmt_of(&rt) != 0);
 	T_CHECK(memcmp(rt.pkt, rq.pkt, 40) == 0); /* same poll, version */
-	T_EQ(w.s.src[0].reach, 0x02);
+	T_EQ(w.s.src[0].reach, 0x1E);
 	T_EQ(w.s.src[0].next_mono_ns, poll_at);
 	deliver(&w, 0, rp, serve(&w, 0, &rq, t_rq, rp), w.now + MS);
 	T_EQ(w.s.src[0].bogus, 1);
 	deliver(&w, 0, rp, serve(&w, 0, &rt, w.now, rp), w.now + 2 * MS);
-	T_EQ(w.s.src[0].reach, 0x03);
+	T_EQ(w.s.src[0].reach, 0x1F);
 	T_EQ(sync_next_timer(&w.s), poll_at); /* answered: no more */
 	/* A wholly silent poll: one request and two re-sends. */
 	poll_once(&w, 1);
 	poll_once(&w, 0);
-	T_EQ(w.n_send[0], 1 + 2 + 1 + 3);
-	T_EQ(w.s.src[0].reach, 0x0E);
+	T_EQ(w.n_send[0], 4 + 2 + 1 + 3);
+	T_EQ(w.s.src[0].reach, 0x7E);
 	T_EQ(sync_next_timer(&w.s), w.s.src[0].next_mono_ns);
 }
 
@@ -459,7 +482,8 @@ kod_reply(struct world *w, const struct sync_act *rq, const char *code,
 	return n;
 }
 
-/* (e) RATE: the poll floor goes up by one per kiss, to 2^13 at most. */
+/* (e) RATE: the poll floor goes up by one per kiss, never past maxpoll,
+ * and the effect decays after an hour. */
 static void
 kod_rate(void)
 {
@@ -471,20 +495,26 @@ kod_rate(void)
 
 	world_init(&w, 0);
 	sync_add(&w.s, &plain, MONO0);
+	past_burst(&w);
 	rq = one_request(&w);
 	T_EQ(w.s.src[0].next_mono_ns - w.now, 64 * S);
-	for (i = 7; i <= 15; i++) {
+	for (i = 7; i <= 12; i++) {
 		t1 = w.now;
 		deliver(&w, 0, rp, kod_reply(&w, &rq, "RATE", rp), t1 + MS);
 		T_EQ(w.ev[1][SYNC_EV_KOD], i - 6);
-		T_EQ(sync_next_timer(&w.s) - t1, ts_log2_ns(i > 13 ? 13 : i));
+		T_EQ(sync_next_timer(&w.s) - t1, ts_log2_ns(i > 10 ? 10 : i));
 		rq = one_request(&w);
-		T_EQ(w.now - t1, ts_log2_ns(i > 13 ? 13 : i));
-		T_EQ(rq.pkt[2], i > 13 ? 13 : i); /* poll field follows */
+		T_EQ(w.now - t1, ts_log2_ns(i > 10 ? 10 : i));
+		T_EQ(rq.pkt[2], i > 10 ? 10 : i); /* poll field follows */
 	}
+	/* No more kisses: an hour later the floor is gone. */
+	w.srv[0].mute = 0;
+	run(&w, w.now + 5000 * S);
+	T_EQ(w.s.src[0].kod_poll_min, 0);
 }
 
-/* DENY demobilizes; a kiss with the wrong origin is not even read. */
+/* DENY stops a server's polls for an hour, then it is asked again; a
+ * kiss with the wrong origin is not even read. */
 static void
 kod_deny(void)
 {
@@ -492,6 +522,7 @@ kod_deny(void)
 	struct sync_act rq, forged;
 	uint8_t rp[PKT_HDR_LEN];
 	size_t n;
+	int64_t t_kiss;
 
 	world_init(&w, 0);
 	sync_add(&w.s, &plain, MONO0);
@@ -510,10 +541,14 @@ kod_deny(void)
 	deliver(&w, rq.src, rp, kod_reply(&w, &rq, "DENY", rp), w.now + MS);
 	T_EQ(w.ev[rq.src + 1][SYNC_EV_KOD], 1);
 	n = (size_t)w.n_send[rq.src];
-	run(&w, w.now + 3600 * S);
-	T_EQ(w.n_send[rq.src], n); /* never again */
+	T_EQ(sync_tally(&w.s, rq.src), ' ');
+	t_kiss = w.now;
+	run(&w, t_kiss + 3500 * S);
+	T_EQ(w.n_send[rq.src], n); /* not within the hour */
+	run(&w, t_kiss + 3700 * S);
+	T_CHECK(w.n_send[rq.src] > (int)n); /* then asked again */
 	/* ...while the other one carries on. */
-	T_CHECK(w.n_send[1 - rq.src] > 50);
+	T_CHECK(w.n_send[1 - rq.src] > 10);
 }
 
 /* A wrong-origin RATE changes nothing either. */
@@ -526,6 +561,7 @@ kod_rate_forged(void)
 
 	world_init(&w, 0);
 	sync_add(&w.s, &plain, MONO0);
+	past_burst(&w);
 	rq = one_request(&w);
 	rq.pkt[44] ^= 0x10;
 	deliver(&w, 0, rp, kod_reply(&w, &rq, "RATE", rp), w.now + MS);
