@@ -625,6 +625,57 @@ falseticker(void)
 	T_CHECK(ts_abs(clock_at(&w, w.now) - w.clk0 - w.now) < 2 * MS);
 }
 
+/* One reply off by off_ns from source 0 among n sources, once the clock
+ * is synchronized: the gate holds it back, so neither the served state
+ * nor the clock moves. */
+static void
+wild_reply_n(int n, int64_t off_ns)
+{
+	struct world w;
+	int i, lost, steps, nomaj;
+	int64_t err;
+
+	world_init(&w, 0);
+	for (i = 0; i < n; i++)
+		sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 7200 * S);
+	T_EQ(w.s.sys.stratum, 2);
+	lost = w.ev[0][SYNC_EV_LOST] + w.ev[1][SYNC_EV_LOST] +
+	    w.ev[2][SYNC_EV_LOST] + w.ev[3][SYNC_EV_LOST];
+	steps = w.ev[1][SYNC_EV_STEP] + w.ev[2][SYNC_EV_STEP] +
+	    w.ev[3][SYNC_EV_STEP];
+	nomaj = w.ev[0][SYNC_EV_NO_MAJORITY];
+	w.srv[0].off_ns = off_ns;
+	run(&w, w.s.src[0].next_mono_ns);
+	w.srv[0].off_ns = 0;
+	T_EQ(w.s.src[0].held_back, 1);
+	T_EQ(w.s.sys.stratum, 2);
+	T_EQ(w.s.sys.leap, PKT_LEAP_NONE);
+	run(&w, w.now + 7200 * S);
+	T_EQ(w.s.sys.stratum, 2);
+	T_EQ(w.ev[0][SYNC_EV_LOST] + w.ev[1][SYNC_EV_LOST] +
+	        w.ev[2][SYNC_EV_LOST] + w.ev[3][SYNC_EV_LOST],
+	    lost);
+	T_EQ(w.ev[1][SYNC_EV_STEP] + w.ev[2][SYNC_EV_STEP] +
+	        w.ev[3][SYNC_EV_STEP],
+	    steps);
+	T_EQ(w.ev[0][SYNC_EV_NO_MAJORITY], nomaj);
+	err = ts_abs(clock_at(&w, w.now) - w.clk0 - w.now);
+	T_CHECK(err < 1 * MS);
+}
+
+static void
+wild_reply(void)
+{
+	int n;
+
+	for (n = 1; n <= 3; n++) {
+		wild_reply_n(n, 5 * S);
+		wild_reply_n(n, 2000 * S);
+		wild_reply_n(n, -2 * S);
+	}
+}
+
 /*
  * (h) The only survivor announces an insertion from the eve of the last
  * day of November: passed on to clients at once, armed (SYNC_ACT_LEAP
@@ -885,6 +936,7 @@ test_sync(void)
 	clock_refused();
 	one_server();
 	falseticker();
+	wild_reply();
 	leap();
 	peer_lost();
 	quit_after_set();
