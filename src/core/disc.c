@@ -10,15 +10,13 @@
 #define PRIOR_FREQ_SIGMA 50e-6 /* frequency uncertainty at start (s/s) */
 #define Q_MIN 3e-18            /* frequency random walk floor, (s/s)^2 per s */
 #define Q_MAX 1e-12            /* ...and ceiling */
+#define Q_WANDER 4.0           /* q this far above the floor: wandering */
 #define Q_GROW 4.0             /* factor when the innovations show runs */
 #define Q_DECAY 1.2            /* factor per update otherwise */
 #define RUN_N 16               /* innovations looked at by the runs test */
 #define RUN_MIN 5              /* fewer sign runs among 16 is not white noise */
 #define OUTLIER_NIS 25.0       /* (innovation / its sigma)^2 beyond: outlier */
 #define POLL_SCORE_LIMIT 30    /* RFC 5905 section 13.3 LIMIT */
-#define NOISY1_NS 60000        /* innovation RMS above which poll stays lower */
-#define NOISY2_NS 200000
-#define NOISY3_NS 400000
 
 void
 disc_init(struct disc *d, const struct disc_cfg *cfg, int64_t initial_freq_ppb)
@@ -103,9 +101,26 @@ k_start(struct disc *d, int64_t t, double u, double r)
 	d->k_state = 1;
 }
 
-/* The runs test on the innovations' signs: white measurement noise keeps
- * flipping them; an oscillator wandering faster than the filter assumes
- * leaves runs, and then the assumed wander (q) goes up. */
+/* The innovations show the oscillator wandering faster than the filter
+ * assumed (seen = 1): the poll comes down one step at once and may not go
+ * up until they look like noise again (seen = 0).  chronyd sizes its
+ * interval by the same kind of test, the runs of its regression's
+ * residuals. */
+static void
+wander_seen(struct disc *d, int seen)
+{
+	d->wander_ok = !seen;
+	if (!seen)
+		return;
+	d->poll_score = 0;
+	if (d->poll > d->cfg.minpoll)
+		d->poll--;
+}
+
+/* The runs test on the innovations' signs, over the last RUN_N after
+ * every update: white measurement noise keeps flipping them; an
+ * oscillator wandering faster than the filter assumes leaves runs, and
+ * then the assumed wander (q) goes up and the poll down. */
 static void
 adapt_q(struct disc *d, double y)
 {
@@ -120,8 +135,9 @@ adapt_q(struct disc *d, double y)
 		runs += (int)((x >> j) & 1);
 	if (runs < RUN_MIN) {
 		d->k_q = d->k_q * Q_GROW < Q_MAX ? d->k_q * Q_GROW : Q_MAX;
-		d->k_n_signs = 0;
+		wander_seen(d, 1);
 	} else {
+		wander_seen(d, 0);
 		d->k_q = d->k_q / Q_DECAY > Q_MIN ? d->k_q / Q_DECAY : Q_MIN;
 	}
 }
@@ -188,6 +204,17 @@ disc_prime(struct disc *d, const struct disc_point *pts, int n)
 	}
 }
 
+int64_t
+disc_freq_unc_ppb(const struct disc *d)
+{
+	double u;
+
+	if (d->updates == 0 || d->k_state != 1)
+		return DISC_MAX_FREQ_PPB;
+	u = 3e9 * sqrt(d->k_p11);
+	return u > (double)DISC_MAX_FREQ_PPB ? DISC_MAX_FREQ_PPB : (int64_t)u;
+}
+
 /* ---- poll, steps, statistics ---- */
 
 static int64_t
@@ -202,37 +229,49 @@ clamp_freq(double b)
 	return (int64_t)ppb;
 }
 
-/* Noisy paths need more measurements per unit of time to average the
- * noise out, so the poll stops rising while the innovations are large. */
-static int
-noise_poll_cap(const struct disc *d)
+/* The phase error (ns) the frequency's random walk alone builds up over
+ * tau_s seconds, as the filter models it: sqrt(q tau^3 / 3). */
+static double
+wander_ns(const struct disc *d, double tau_s)
 {
-	if (d->resid_rms_ns > NOISY3_NS)
-		return d->cfg.maxpoll - 3;
-	if (d->resid_rms_ns > NOISY2_NS)
-		return d->cfg.maxpoll - 2;
-	if (d->resid_rms_ns > NOISY1_NS)
-		return d->cfg.maxpoll - 1;
-	return d->cfg.maxpoll;
+	return sqrt(d->k_q * tau_s * tau_s * tau_s / 3) * 1e9;
 }
 
-/* RFC 5905 section 13.3 style poll adaptation from the innovation of the
- * new measurement. */
+/*
+ * Poll adaptation.  The interval follows the measured noise against the
+ * measured wander, in both directions.  Once the runs test has found the
+ * oscillator wandering (q well above its floor), a longer interval is
+ * taken only while the wander over it stays below the noise of one
+ * measurement, and the poll comes down at once when the wander over the
+ * current one is twice the noise.  Otherwise, RFC 5905 section 13.3's
+ * score: an innovation within four times the larger of its sigma and the
+ * running RMS of innovations adds the poll exponent, one beyond subtracts
+ * twice that, and +-30 moves the poll one step; going up also needs the
+ * innovations to look like noise (wander_seen).  White noise alone never
+ * holds the poll down: on a stable path it climbs to maxpoll, as on
+ * chronyd's budget.
+ */
 static void
 adapt_poll(struct disc *d, int64_t resid, int64_t sigma)
 {
 	double r = (double)resid, m = (double)d->resid_rms_ns;
 	int64_t ref = sigma > d->resid_rms_ns ? sigma : d->resid_rms_ns;
-	int64_t lim = 4 * ref;
 	int step = d->poll > 1 ? d->poll : 1; /* sub-second polls too */
+	int wanders = d->k_q > Q_WANDER * Q_MIN;
+	double tau = ldexp(1, d->poll);
 
-	/* Judge the innovation against those seen so far (ntpd compares
-	 * with its jitter), then fold it in. */
 	d->resid_rms_ns = (int64_t)sqrt((m * m * 7 + r * r) / 8);
-	d->poll_score += ts_abs(resid) <= lim ? step : -2 * step;
+	if (wanders && wander_ns(d, tau) > 2 * (double)ref &&
+	    d->poll > d->cfg.minpoll) {
+		d->poll--;
+		d->poll_score = 0;
+		return;
+	}
+	d->poll_score += ts_abs(resid) <= 4 * ref ? step : -2 * step;
 	if (d->poll_score >= POLL_SCORE_LIMIT) {
 		d->poll_score = 0;
-		if (d->poll < d->cfg.maxpoll && d->poll < noise_poll_cap(d))
+		if (d->poll < d->cfg.maxpoll && d->wander_ok &&
+		    !(wanders && wander_ns(d, 2 * tau) > (double)ref))
 			d->poll++;
 	} else if (d->poll_score <= -POLL_SCORE_LIMIT) {
 		d->poll_score = 0;

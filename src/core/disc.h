@@ -86,6 +86,7 @@ struct disc {
 	int64_t wander_ppb; /* RMS of frequency changes */
 	int poll;           /* suggested poll exponent */
 	int poll_score;
+	int wander_ok; /* the innovations look like noise: poll may rise */
 	int64_t last_update_ns; /* local time of the last update */
 	int64_t resid_rms_ns;   /* running RMS of innovations */
 };
@@ -105,6 +106,11 @@ int64_t disc_correction_at(const struct disc *d, int64_t t_ns);
  */
 enum disc_verdict disc_update(struct disc *d, int64_t t_ns, int64_t offset_ns,
     int64_t sigma_ns, struct disc_cmd *cmd);
+
+/* How far off the frequency correction may still be, in ppb: 500 ppm
+ * before the first update (nothing is known of the oscillator), then
+ * three standard deviations of the filter's frequency estimate. */
+int64_t disc_freq_unc_ppb(const struct disc *d);
 
 /* The phase part of C(t): steps and slews applied by t_ns, without the
  * frequency correction's integral. */

@@ -595,16 +595,18 @@ pending(const struct sync *s, const struct sync_src *p, int64_t clock_ns)
  * counts only stages it has), so a falseticker among the first sources
  * is still told apart.  Each waiting state is reported once. */
 static int
-settled(struct sync *s, int64_t clock_ns, struct out *o)
+settled(struct sync *s, int64_t clock_ns, struct out *o, int *n_waiting)
 {
 	int i, n_ready = 0, n_pending = 0, need;
 
+	*n_waiting = 0;
 	if (s->settled)
 		return 1;
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		n_ready += s->src[i].in_use && ready(s, &s->src[i], clock_ns);
 		n_pending += pending(s, &s->src[i], clock_ns);
 	}
+	*n_waiting = n_pending;
 	need = (n_ready + n_pending) / 2 + 1 - n_ready;
 	if (n_ready > 0 && need <= 0)
 		return 1;
@@ -620,7 +622,7 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 {
 	struct sel_cand c[SYNC_MAX_SRC];
 	struct sel_result r;
-	int i, prev = s->sys_peer;
+	int i, prev = s->sys_peer, n_waiting, n_usable;
 
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		const struct sync_src *p = &s->src[i];
@@ -641,10 +643,19 @@ run_selection(struct sync *s, int64_t clock_ns, struct out *o)
 			.root_dist_ns =
 			    rd < s->cfg.mindist_ns ? s->cfg.mindist_ns : rd };
 	}
-	if (!settled(s, clock_ns, o))
+	if (!settled(s, clock_ns, o, &n_waiting))
+		return;
+	sel_run(&s->cfg.sel, c, SYNC_MAX_SRC, prev, &r);
+	/* While sources are still coming, the first selection needs a
+	 * majority of all of them, not only of those ready: two of three
+	 * ready agreeing while two more are on their way is not yet a
+	 * majority of five. */
+	for (i = 0, n_usable = 0; i < SYNC_MAX_SRC; i++)
+		n_usable += c[i].usable;
+	if (!s->settled && n_waiting > 0 &&
+	    2 * r.n_truechimers <= n_usable + n_waiting)
 		return;
 	s->settled = 1;
-	sel_run(&s->cfg.sel, c, SYNC_MAX_SRC, prev, &r);
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		s->src[i].sel = r.status[i];
 		s->src[i].falsetick_run = r.status[i] == SEL_FALSETICK
@@ -872,8 +883,10 @@ take_reply(struct sync *s, int i, const uint8_t *buf, size_t len,
  * The sample gate, in the spirit of ntpd's popcorn spike suppressor: a
  * sample further from the filter's prediction than GATE_JITTERS jitters
  * (plus half its delay in excess of the best, plus the peer dispersion,
- * which grows with the time since the last sample) is held back until
- * the next sample confirms it.  A lone wild reply never reaches the
+ * which grows with the time since the last sample, plus what the
+ * frequency correction may still be off by over that time: up to 500 ppm
+ * before the clock is steered) is held back until the next sample
+ * confirms it.  A lone wild reply never reaches the
  * filter; a real jump of the server's time passes one poll later.
  * Returns 0 (held), 1 (take fs) or 2 (take the held sample, then fs).
  */
@@ -881,13 +894,16 @@ static int
 gate(const struct sync *s, struct sync_src *p, const struct filt_sample *fs)
 {
 	int64_t lim, excess = fs->delay_ns - p->filt.delay_ns;
+	double drift = ts_to_s(fs->t_ns - p->filt.t_ns) *
+	    (double)disc_freq_unc_ppb(&s->disc);
 
 	if (valid_stages(p) < GATE_MIN_STAGES || !p->filt.have_out) {
 		p->have_held = 0;
 		return 1;
 	}
 	lim = GATE_JITTERS * p->filt.jitter_ns + (excess > 0 ? excess / 2 : 0) +
-	    filt_disp_at(&p->filt, fs->t_ns) + ts_log2_ns(s->cfg.precision);
+	    filt_disp_at(&p->filt, fs->t_ns) + ts_log2_ns(s->cfg.precision) +
+	    (int64_t)(drift < 0 ? -drift : drift);
 	if (ts_abs(fs->offset_ns - filt_offset_at(&p->filt, fs->t_ns)) <= lim) {
 		p->have_held = 0;
 		return 1;
@@ -940,6 +956,19 @@ steers(const struct sync *s, int i)
 	return path_dist(p) <= STEER_DIST_RATIO * best;
 }
 
+/* A sample of source i steers: the leap vote, then the discipline (or,
+ * without clock control, the served state alone). */
+static void
+steer(struct sync *s, int i, const struct sync_sample *x, int64_t mono_ns,
+    struct out *o)
+{
+	leap_vote(s, x->clock_ns, o);
+	if (s->cfg.no_clock)
+		measure_only(s, x->clock_ns, o);
+	else
+		discipline(s, i, x, mono_ns, x->clock_ns, o);
+}
+
 size_t
 sync_on_sample(struct sync *s, int idx, const struct sync_sample *x,
     int64_t mono_ns, struct sync_act *act, size_t cap)
@@ -968,11 +997,18 @@ sync_on_sample(struct sync *s, int idx, const struct sync_sample *x,
 	/* Survivors steer, and only while a system peer exists (fewer than
 	 * minsane truechimers leave survivors but no peer). */
 	if (steers(s, idx)) {
-		leap_vote(s, x->clock_ns, &o);
-		if (s->cfg.no_clock)
-			measure_only(s, x->clock_ns, &o);
-		else
-			discipline(s, idx, x, mono_ns, x->clock_ns, &o);
+		steer(s, idx, x, mono_ns, &o);
+	} else if (s->disc.updates == 0 && s->sys_peer >= 0 &&
+	    steers(s, s->sys_peer)) {
+		/* The first selection, made on the reply of a source that
+		 * does not steer: steer now from the system peer's newest
+		 * sample rather than a poll later. */
+		const struct filt_sample *st = &s->src[s->sys_peer].filt.st[0];
+		struct sync_sample y = { st->offset_ns, st->delay_ns,
+			st->disp_ns, x->clock_ns };
+
+		if (st->disp_ns < TS_MAXDISP_NS)
+			steer(s, s->sys_peer, &y, mono_ns, &o);
 	}
 	return o.n;
 }

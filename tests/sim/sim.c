@@ -218,6 +218,93 @@ setup_leap(struct simrun_spec *sp)
 	sp->probe_t_ns[1] = sp->leap_t_ns + 10 * S;
 }
 
+/* Server v on a path of its own: base delays up and down (ns), the same
+ * exponential queueing (mean exp_ns) both ways. */
+static void
+sim_path(struct simsrv_cfg *v, int64_t up_ns, int64_t down_ns, double exp_ns)
+{
+	v->own_path = 1;
+	v->up = (struct simnet_link){ .base_ns = up_ns, .exp_mean_ns = exp_ns };
+	v->down =
+	    (struct simnet_link){ .base_ns = down_ns, .exp_mean_ns = exp_ns };
+	v->up2 = v->up;
+	v->down2 = v->down;
+}
+
+/* A LAN source next to two WAN sources whose paths are 4 ms longer on
+ * the way back: they read 2 ms off, and nothing can tell which is
+ * right but the distance.  The LAN source must steer. */
+static void
+setup_asym(struct simrun_spec *sp)
+{
+	sim_base(sp, 3);
+	sim_path(&sp->srv[0], 100 * US, 100 * US, 100e3);
+	sim_path(&sp->srv[1], 10 * MS, 14 * MS, 1e6);
+	sim_path(&sp->srv[2], 10 * MS, 14 * MS, 1e6);
+}
+
+/* Three LAN servers; half-way, server 0's route back grows 1 ms longer
+ * (an asymmetric route change: it then reads 0.5 ms off). */
+static void
+setup_route(struct simrun_spec *sp)
+{
+	sim_base(sp, 3);
+	sim_path(&sp->srv[0], 100 * US, 100 * US, 100e3);
+	sp->srv[0].route_t_ns = sp->t0_ns + 10000 * S;
+	sp->srv[0].down2.base_ns = 1100 * US;
+}
+
+/* Three LAN servers, 5 % of packets each way held up 10 ms. */
+static void
+setup_spikes(struct simrun_spec *sp)
+{
+	sim_base(sp, 3);
+	sp->link.spike_p = 0.05;
+	sp->link.spike_ns = 10 * MS;
+}
+
+/* One LAN server, the client's oscillator wandering 10 times faster. */
+static void
+setup_wander(struct simrun_spec *sp)
+{
+	sim_base(sp, 1);
+	sp->clk.wander_ss = 1e-8;
+}
+
+/* Three servers a few microseconds away that answer in zero time with
+ * random bits below their precision (chronyd does): T3 < T2 in about
+ * half the replies, and every one must be taken. */
+static void
+setup_zerotime(struct simrun_spec *sp)
+{
+	int i;
+
+	sim_base(sp, 3);
+	sp->link =
+	    (struct simnet_link){ .base_ns = 20 * US, .exp_mean_ns = 2e3 };
+	for (i = 0; i < 3; i++) {
+		sp->srv[i].proc_ns = 0;
+		sp->srv[i].fuzz = 1;
+	}
+}
+
+/* A pool of four, three more in reserve: member 1 never answers, member
+ * 2 goes away after 5000 s.  Both are replaced, and the dead one costs
+ * no more requests than a live one. */
+static void
+setup_deadpool(struct simrun_spec *sp)
+{
+	int i;
+
+	sim_base(sp, 4);
+	sp->pool = 1;
+	sp->n_spares = 3;
+	for (i = 4; i < 7; i++)
+		sp->srv[i] = sim_server();
+	sp->srv[1].dead = 1;
+	sp->srv[2].gone_t_ns = sp->t0_ns + 5000 * S;
+}
+
 /* --- targets ------------------------------------------------------ */
 
 static void
@@ -399,6 +486,99 @@ judge_leap(const struct simrun_spec *sp, const struct simrun_result *r,
 	return ok;
 }
 
+/* Requests per source in the measuring window (the steady state). */
+static double
+sim_req_per_src(const struct simrun_spec *sp, const struct simrun_result *r)
+{
+	return (double)r->requests_window / (double)sp->n_srv;
+}
+
+/*
+ * The targets of a scenario: RMS and maximum offset (0: none), time to
+ * the first offset within 1 ms, and requests per source in the last
+ * window_ns.  The request budget is chronyd's on a stable path: maxpoll
+ * 1024 s, so about ten per 10 000 s.
+ */
+static int
+sim_targets(const struct simrun_spec *sp, const struct simrun_result *r,
+    struct sim_text *t, double rms_us, double max_us, double sync_s, double req)
+{
+	char what[80];
+	int ok = sim_within(t, r, rms_us, max_us);
+
+	sim_say(t, ", %.1f requests/source in the window",
+	    sim_req_per_src(sp, r));
+	snprintf(what, sizeof(what), "sync later than %.0f s", sync_s);
+	ok &= sim_want(t, r->sync_s >= 0 && r->sync_s <= sync_s, what);
+	snprintf(what, sizeof(what), "more than %.0f requests/source", req);
+	ok &= sim_want(t, sim_req_per_src(sp, r) <= req, what);
+	return ok;
+}
+
+static int
+judge_asym(const struct simrun_spec *sp, const struct simrun_result *r,
+    struct sim_text *t)
+{
+	sim_figures(r, t);
+	return sim_targets(sp, r, t, 300, 1000, 20, 12);
+}
+
+static int
+judge_route(const struct simrun_spec *sp, const struct simrun_result *r,
+    struct sim_text *t)
+{
+	sim_figures(r, t);
+	return sim_targets(sp, r, t, 150, 400, 20, 12);
+}
+
+static int
+judge_spikes(const struct simrun_spec *sp, const struct simrun_result *r,
+    struct sim_text *t)
+{
+	sim_figures(r, t);
+	return sim_targets(sp, r, t, 150, 400, 20, 12);
+}
+
+static int
+judge_wander(const struct simrun_spec *sp, const struct simrun_result *r,
+    struct sim_text *t)
+{
+	sim_figures(r, t);
+	return sim_targets(sp, r, t, 400, 1200, 20, 60);
+}
+
+static int
+judge_zerotime(const struct simrun_spec *sp, const struct simrun_result *r,
+    struct sim_text *t)
+{
+	double taken = r->replies ? (double)r->samples / (double)r->replies : 0;
+	int ok;
+
+	sim_figures(r, t);
+	ok = sim_targets(sp, r, t, 50, 150, 20, 12);
+	sim_say(t, ", %.1f %% of replies taken", taken * 100);
+	return sim_want(t, taken >= 0.99, "replies rejected") & ok;
+}
+
+static int
+judge_deadpool(const struct simrun_spec *sp, const struct simrun_result *r,
+    struct sim_text *t)
+{
+	int ok;
+
+	sim_figures(r, t);
+	ok = sim_targets(sp, r, t, 150, 400, 20, 14);
+	sim_say(t,
+	    ", replaced %d, requests to the dead member %llu, to a "
+	    "live one %llu",
+	    r->replaced, (unsigned long long)r->sent_to[1],
+	    (unsigned long long)r->sent_to[0]);
+	ok &= sim_want(t, r->replaced >= 2, "dead members not replaced");
+	ok &= sim_want(t, r->sent_to[1] <= r->sent_to[0],
+	    "the dead member cost more than a live one");
+	return ok;
+}
+
 /* --- driver ------------------------------------------------------- */
 
 static int
@@ -491,6 +671,12 @@ main(void)
 		{ "loss", 1006, setup_loss, judge_loss },
 		{ "serverstep", 1007, setup_serverstep, judge_serverstep },
 		{ "leap", 1008, setup_leap, judge_leap },
+		{ "asym", 1009, setup_asym, judge_asym },
+		{ "route", 1010, setup_route, judge_route },
+		{ "spikes", 1011, setup_spikes, judge_spikes },
+		{ "wander", 1012, setup_wander, judge_wander },
+		{ "zerotime", 1013, setup_zerotime, judge_zerotime },
+		{ "deadpool", 1014, setup_deadpool, judge_deadpool },
 	};
 	struct sim_opts o;
 	clock_t c0 = clock();

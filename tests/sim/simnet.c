@@ -13,5 +13,9 @@ simnet_draw(const struct simnet_link *l, struct simrng *r, int64_t *delay_ns)
 	double q = simrng_exp(r, l->exp_mean_ns);
 
 	*delay_ns = l->base_ns + (int64_t)llround(q);
+	/* Only links with spikes draw for them: the other scenarios keep
+	 * their streams. */
+	if (l->spike_p > 0 && simrng_uniform(r) < l->spike_p)
+		*delay_ns += l->spike_ns;
 	return u < l->loss ? -1 : 0;
 }

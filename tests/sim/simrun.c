@@ -161,7 +161,9 @@ trace_line(const struct simrun_world *w, const char *what)
 	    since_start_s(w, w->now_ns), what);
 }
 
-static void
+static int replace(struct simrun_world *w, int src);
+
+static int
 note_event(struct simrun_world *w, const struct sync_act *a)
 {
 	char line[160];
@@ -171,12 +173,15 @@ note_event(struct simrun_world *w, const struct sync_act *a)
 	if (a->ev == SYNC_EV_SYNCED && a->src >= 0 && a->src < SYNC_MAX_SRC &&
 	    w->srv_of[a->src] >= 0 && w->sp->srv[w->srv_of[a->src]].falseticker)
 		w->res->falseticker_peer = 1;
+	if (a->ev == SYNC_EV_REPLACE && replace(w, a->src) != 0)
+		return fail(w, "pool replacement failed");
 	if (!w->sp->trace)
-		return;
+		return 0;
 	snprintf(line, sizeof(line), "event %s src %d value %lld%s%s",
 	    event_name(a->ev), a->src, (long long)a->value_ns,
 	    a->kiss[0] ? " kiss " : "", a->kiss);
 	trace_line(w, line);
+	return 0;
 }
 
 /* How far disc's model of the corrections (disc_correction_at) is from
@@ -224,10 +229,14 @@ send_request(struct simrun_world *w, const struct sync_act *a)
 	if (a->src < 0 || a->src >= SYNC_MAX_SRC || w->srv_of[a->src] < 0)
 		return fail(w, "SEND to an unknown source");
 	v = w->srv_of[a->src];
+	w->res->sent_to[v]++;
+	if (w->now_ns >= w->end_ns - w->sp->window_ns)
+		w->res->requests_window++;
 	if (w->last_send_ns[v] != 0)
 		w->gap_ns[v] = w->now_ns - w->last_send_ns[v];
 	w->last_send_ns[v] = w->now_ns;
-	if (simnet_draw(&w->sp->link, &w->net, &delay) != 0)
+	if (simnet_draw(simsrv_link(&w->srv[v], 1, w->now_ns, &w->sp->link),
+	        &w->net, &delay) != 0)
 		return 0;
 	return push(w, w->now_ns + delay, SIMQ_REQUEST, v, a->pkt, a->len);
 }
@@ -264,9 +273,10 @@ apply_act(struct simrun_world *w, const struct sync_act *a)
 		simclk_arm_leap(&w->clk, w->now_ns, leap_sign(a->value_ns));
 		return 0;
 	case SYNC_ACT_EVENT:
-		note_event(w, a);
-		return 0;
+		return note_event(w, a);
 	case SYNC_ACT_PEERSTATS:
+		w->res->samples++;
+		return 0;
 	case SYNC_ACT_LOOPSTATS:
 		return 0; /* statistics files: the traces read the state */
 	}
@@ -308,7 +318,8 @@ on_request(struct simrun_world *w, const struct simq_ev *ev)
 	n = simsrv_answer(v, ev->pkt, ev->len, w->now_ns, reply, sizeof(reply));
 	if (n == 0)
 		return 0;
-	if (simnet_draw(&w->sp->link, &w->net, &delay) != 0)
+	if (simnet_draw(simsrv_link(v, 0, w->now_ns, &w->sp->link), &w->net,
+	        &delay) != 0)
 		return 0;
 	return push(w, w->now_ns + v->cfg.proc_ns + delay, SIMQ_REPLY, ev->arg,
 	    reply, n);
@@ -339,6 +350,9 @@ on_reply(struct simrun_world *w, const struct simq_ev *ev)
 	int src = w->src_of[ev->arg];
 	size_t n;
 
+	if (src < 0)
+		return 0; /* to a pool member dropped meanwhile */
+	w->res->replies++;
 	n = sync_on_reply(&w->s, src, ev->pkt, ev->len, clk, w->now_ns, w->act,
 	    SYNC_MAX_ACTS);
 	if (w->sp->trace >= 3)
@@ -467,31 +481,64 @@ step_once(struct simrun_world *w)
 	return rc == 0 ? 1 : -1;
 }
 
+/* Make server v a source of the client. */
+static int
+add_source(struct simrun_world *w, int v)
+{
+	struct sync_src_cfg sc = {
+		.flags = w->sp->pool ? 0 : SYNC_IBURST,
+		.minpoll = 6,
+		.maxpoll = 10,
+		.version = 4,
+		.refid = 0xc0000201u + (uint32_t)v, /* 192.0.2.1... */
+		.from_pool = w->sp->pool,
+		.addr_key = (uint64_t)v + 1,
+	};
+	int src = sync_add(&w->s, &sc, w->now_ns);
+
+	if (src < 0 || src >= SYNC_MAX_SRC)
+		return -1;
+	w->src_of[v] = src;
+	w->srv_of[src] = v;
+	return 0;
+}
+
+/* The shell's part of pool replacement: drop the source, take the next
+ * reserve server the core has not seen dropped within the hour. */
+static int
+replace(struct simrun_world *w, int src)
+{
+	int v, n = w->sp->n_srv + w->sp->n_spares;
+
+	if (src < 0 || src >= SYNC_MAX_SRC || w->srv_of[src] < 0)
+		return -1;
+	w->src_of[w->srv_of[src]] = -1;
+	w->srv_of[src] = -1;
+	sync_remove(&w->s, src, w->now_ns);
+	w->res->replaced++;
+	for (v = 0; v < n; v++)
+		if (w->src_of[v] < 0 &&
+		    !sync_dropped_recently(&w->s, (uint64_t)v + 1, w->now_ns))
+			return add_source(w, v);
+	return 0; /* the pool has nobody else: one source fewer */
+}
+
 static int
 add_servers(struct simrun_world *w)
 {
 	const struct simrun_spec *sp = w->sp;
-	struct sync_src_cfg sc = {
-		.flags = SYNC_IBURST,
-		.minpoll = 6,
-		.maxpoll = 10,
-		.version = 4,
-	};
-	int i, src;
+	int i;
 
 	for (i = 0; i < SYNC_MAX_SRC; i++)
 		w->srv_of[i] = -1;
-	if (sp->n_srv < 1 || sp->n_srv > SIMRUN_MAX_SRV)
+	if (sp->n_srv < 1 || sp->n_srv + sp->n_spares > SIMRUN_MAX_SRV)
 		return fail(w, "bad number of servers");
-	for (i = 0; i < sp->n_srv; i++) {
+	for (i = 0; i < sp->n_srv + sp->n_spares; i++) {
 		simsrv_init(&w->srv[i], &sp->srv[i], sp->t0_ns, sp->seed,
 		    SIMRUN_STREAM_SRV + (uint64_t)i);
-		sc.refid = 0xc0000201u + (uint32_t)i; /* 192.0.2.1... */
-		src = sync_add(&w->s, &sc, sp->t0_ns);
-		if (src < 0 || src >= SYNC_MAX_SRC)
+		w->src_of[i] = -1;
+		if (i < sp->n_srv && add_source(w, i) != 0)
 			return fail(w, "sync_add failed");
-		w->src_of[i] = src;
-		w->srv_of[src] = i;
 	}
 	return 0;
 }

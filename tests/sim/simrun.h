@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * simrun: one simulation run.  A client (core/sync over a simclk) polls
- * n_srv simulated servers over simnet links; a discrete-event loop
+ * n_srv simulated servers over simnet links (the scenario's, or a
+ * server's own, asymmetric or changing route); pool members the core
+ * drops are replaced from n_spares reserve servers, as the daemon's
+ * shell does; a discrete-event loop
  * drives it in true time until duration_ns, and the client's true offset
  * (its clock minus UTC) is sampled every second.  The result holds the
  * figures scenarios check; simrun itself judges nothing.
@@ -15,7 +18,7 @@
 #include "simosc.h"
 #include "simsrv.h"
 
-#define SIMRUN_MAX_SRV 8
+#define SIMRUN_MAX_SRV 12
 #define SIMRUN_MAX_PROBES 4
 #define SIMRUN_MAX_STEPS 8
 
@@ -26,7 +29,9 @@ struct simrun_spec {
 	int64_t duration_ns;
 	int64_t window_ns;     /* RMS and max over the last window_ns */
 	struct simosc_cfg clk; /* the client's oscillator */
-	int n_srv;
+	int n_srv;             /* servers the client starts with... */
+	int n_spares;          /* ...and pool members in reserve after them */
+	int pool;              /* the sources are pool members (replaceable) */
 	struct simsrv_cfg srv[SIMRUN_MAX_SRV];
 	struct simnet_link link; /* every path, both directions */
 	int64_t leap_t_ns;       /* a UTC midnight with an inserted second */
@@ -39,12 +44,17 @@ struct simrun_spec {
 };
 
 struct simrun_result {
-	double rms_ns, max_ns; /* |offset| over the window */
-	double sync_s;         /* first sample within 1 ms; -1: never */
-	double settled_s;      /* within 1 ms from here on; -1: never */
-	uint64_t requests;     /* SEND actions */
-	int clock_cmds;        /* CLOCK actions */
-	int steps;             /* CLOCK actions with do_step */
+	double rms_ns, max_ns;    /* |offset| over the window */
+	double sync_s;            /* first sample within 1 ms; -1: never */
+	double settled_s;         /* within 1 ms from here on; -1: never */
+	uint64_t requests;        /* SEND actions */
+	uint64_t requests_window; /* ...in the last window_ns */
+	uint64_t sent_to[SIMRUN_MAX_SRV]; /* SEND actions per server */
+	uint64_t replies;                 /* replies handed to the core */
+	uint64_t samples; /* samples it took (PEERSTATS actions) */
+	int replaced;     /* pool members replaced */
+	int clock_cmds;   /* CLOCK actions */
+	int steps;        /* CLOCK actions with do_step */
 	double step_at_s[SIMRUN_MAX_STEPS]; /* when (since start) */
 	int64_t step_ns[SIMRUN_MAX_STEPS];  /* by how much */
 	int falseticker_peer; /* a falseticker was ever the system peer */

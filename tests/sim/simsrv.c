@@ -17,6 +17,32 @@ simsrv_init(struct simsrv *v, const struct simsrv_cfg *cfg, int64_t t0_ns,
 {
 	*v = (struct simsrv){ .cfg = *cfg, .t0_ns = t0_ns };
 	simosc_init(&v->osc, &cfg->osc, t0_ns, seed, stream);
+	simrng_init(&v->rng, seed, stream + 1000);
+}
+
+const struct simnet_link *
+simsrv_link(const struct simsrv *v, int up, int64_t t_ns,
+    const struct simnet_link *dflt)
+{
+	int later = v->cfg.route_t_ns != 0 && t_ns >= v->cfg.route_t_ns;
+
+	if (!v->cfg.own_path)
+		return dflt;
+	if (up)
+		return later ? &v->cfg.up2 : &v->cfg.up;
+	return later ? &v->cfg.down2 : &v->cfg.down;
+}
+
+/* A timestamp with random bits below the precision, as chronyd sends. */
+static int64_t
+fuzzed(struct simsrv *v, int64_t t_ns)
+{
+	int64_t prec = ts_log2_ns(SIMSRV_PRECISION);
+
+	if (!v->cfg.fuzz)
+		return t_ns;
+	return t_ns - t_ns % prec +
+	    (int64_t)(simrng_uniform(&v->rng) * (double)prec);
 }
 
 int64_t
@@ -60,10 +86,13 @@ simsrv_answer(struct simsrv *v, const uint8_t *req, size_t len, int64_t t_ns,
 	size_t n = 0;
 
 	v->requests++;
-	sys_at(v, t_ns, rx, &sys);
-	if (srv_respond(&sys, req, len, rx, reply, cap, &n) != SRV_REPLY)
+	if (v->cfg.dead || (v->cfg.gone_t_ns != 0 && t_ns >= v->cfg.gone_t_ns))
 		return 0;
-	srv_finish(reply, simsrv_read(v, t_ns + v->cfg.proc_ns));
+	sys_at(v, t_ns, rx, &sys);
+	if (srv_respond(&sys, req, len, fuzzed(v, rx), reply, cap, &n) !=
+	    SRV_REPLY)
+		return 0;
+	srv_finish(reply, fuzzed(v, simsrv_read(v, t_ns + v->cfg.proc_ns)));
 	v->replies++;
 	return n;
 }

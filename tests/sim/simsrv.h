@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "simnet.h"
 #include "simosc.h"
 
 struct simsrv_cfg {
@@ -24,18 +25,34 @@ struct simsrv_cfg {
 	int64_t leap_t_ns; /* UTC midnight of an announced insertion */
 	int falseticker;   /* the scenario expects it never selected */
 	int64_t root_disp_ns;
-	int64_t proc_ns; /* receive to transmit, true time */
+	int64_t proc_ns;   /* receive to transmit, true time */
+	int fuzz;          /* random bits below the precision in its
+			    receive and transmit timestamps (chronyd) */
+	int dead;          /* never answers */
+	int64_t gone_t_ns; /* stops answering at this true time (0 never) */
+	/* its own path (when own_path), instead of the scenario's: up is
+	 * client to server; from route_t_ns on, up2/down2 */
+	int own_path;
+	struct simnet_link up, down;
+	int64_t route_t_ns;
+	struct simnet_link up2, down2;
 };
 
 struct simsrv {
 	struct simsrv_cfg cfg;
 	struct simosc osc;
+	struct simrng rng; /* timestamp fuzz */
 	int64_t t0_ns;
 	uint64_t requests, replies;
 };
 
 void simsrv_init(struct simsrv *v, const struct simsrv_cfg *cfg, int64_t t0_ns,
     uint64_t seed, uint64_t stream);
+
+/* The path to (up) or from it at true time t_ns; dflt when it has no
+ * path of its own. */
+const struct simnet_link *simsrv_link(const struct simsrv *v, int up,
+    int64_t t_ns, const struct simnet_link *dflt);
 
 /* The server's clock at true time t_ns (non-decreasing across calls). */
 int64_t simsrv_read(struct simsrv *v, int64_t t_ns);
