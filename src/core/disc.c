@@ -166,9 +166,21 @@ k_step(struct disc *d, int64_t t, double u, double r, double *s_out)
 	y = u - d->k_u;
 	S = p00 + r;
 	/* A measurement far off its prediction counts with the variance it
-	 * showed, so one bad sample cannot throw the clock. */
-	if (y * y / S > OUTLIER_NIS)
-		S = y * y / OUTLIER_NIS;
+	 * showed, so one bad sample cannot throw the clock.  Two in a row on
+	 * the same side are no accident (the sample gate has already kept
+	 * lone wild samples out): the oscillator moved more than the filter
+	 * assumed, so the wander assumed goes up and the poll down. */
+	if (y * y / S > OUTLIER_NIS) {
+		if (d->k_big == (y > 0 ? 1 : -1)) {
+			d->k_q = d->k_q * Q_GROW < Q_MAX ? d->k_q * Q_GROW : Q_MAX;
+			wander_seen(d, 1);
+		} else {
+			S = y * y / OUTLIER_NIS;
+		}
+		d->k_big = y > 0 ? 1 : -1;
+	} else {
+		d->k_big = 0;
+	}
 	k0 = p00 / S;
 	k1 = p01 / S;
 	d->k_u += k0 * y;

@@ -79,6 +79,7 @@ struct disc {
 	double k_u, k_b, k_p00, k_p01, k_p11, k_q;
 	uint32_t k_signs; /* signs of the last innovations, newest in bit 0 */
 	int k_n_signs;
+	int k_big; /* sign of the last innovation beyond 5 sigma, or 0 */
 	/* estimates after the last update */
 	int64_t offset_ns;  /* last measured offset (theta) */
 	int64_t resid_ns;   /* last innovation */
