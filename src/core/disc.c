@@ -102,7 +102,8 @@ k_start(struct disc *d, int64_t t, double u, double r)
 }
 
 /* The innovations show the oscillator wandering faster than the filter
- * assumed (seen = 1): the poll comes down one step at once and may not go
+ * assumed (seen = 1): the assumed wander q goes up, the poll comes down
+ * one step at once and may not go
  * up until they look like noise again (seen = 0).  chronyd sizes its
  * interval by the same kind of test, the runs of its regression's
  * residuals. */
@@ -112,6 +113,7 @@ wander_seen(struct disc *d, int seen)
 	d->wander_ok = !seen;
 	if (!seen)
 		return;
+	d->k_q = d->k_q * Q_GROW < Q_MAX ? d->k_q * Q_GROW : Q_MAX;
 	d->poll_score = 0;
 	if (d->poll > d->cfg.minpoll)
 		d->poll--;
@@ -134,7 +136,6 @@ adapt_q(struct disc *d, double y)
 	for (j = 0; j < RUN_N - 1; j++)
 		runs += (int)((x >> j) & 1);
 	if (runs < RUN_MIN) {
-		d->k_q = d->k_q * Q_GROW < Q_MAX ? d->k_q * Q_GROW : Q_MAX;
 		wander_seen(d, 1);
 	} else {
 		wander_seen(d, 0);
@@ -171,12 +172,10 @@ k_step(struct disc *d, int64_t t, double u, double r, double *s_out)
 	 * lone wild samples out): the oscillator moved more than the filter
 	 * assumed, so the wander assumed goes up and the poll down. */
 	if (y * y / S > OUTLIER_NIS) {
-		if (d->k_big == (y > 0 ? 1 : -1)) {
-			d->k_q = d->k_q * Q_GROW < Q_MAX ? d->k_q * Q_GROW : Q_MAX;
+		if (d->k_big == (y > 0 ? 1 : -1))
 			wander_seen(d, 1);
-		} else {
+		else
 			S = y * y / OUTLIER_NIS;
-		}
 		d->k_big = y > 0 ? 1 : -1;
 	} else {
 		d->k_big = 0;
