@@ -152,6 +152,7 @@ static double
 k_step(struct disc *d, int64_t t, double u, double r, double *s_out)
 {
 	double dt, q = d->k_q, y, S, k0, k1, p00, p01, p11;
+	double rms = ts_to_s(d->resid_rms_ns);
 
 	if (d->k_state != 1) {
 		k_start(d, t, u, r);
@@ -172,7 +173,9 @@ k_step(struct disc *d, int64_t t, double u, double r, double *s_out)
 	 * lone wild samples out): the oscillator moved more than the filter
 	 * assumed, so the wander assumed goes up and the poll down. */
 	if (y * y / S > OUTLIER_NIS) {
-		if (d->k_big == (y > 0 ? 1 : -1))
+		/* ...beyond what the innovations usually show, too: a path
+		 * noisier than its sigma says is not wander. */
+		if (d->k_big == (y > 0 ? 1 : -1) && y * y > OUTLIER_NIS * rms * rms)
 			wander_seen(d, 1);
 		else
 			S = y * y / OUTLIER_NIS;

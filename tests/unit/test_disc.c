@@ -248,6 +248,57 @@ slew_rate(void)
 	T_EQ(disc_correction_at(&d, T0 + 60 * S), -6 * MS);
 }
 
+/* With maxslewrate, a slew runs at |slew| per second (so it takes about a
+ * second) between 500 ppm and the maximum: 100 ms at 83 333 ppm in
+ * 1.2 s, 10 ms in 1 s, 100 us at 500 ppm in 0.2 s. */
+static void
+fast_slew(void)
+{
+	struct disc_cfg c = dflt;
+	struct disc d;
+	struct disc_cmd cmd;
+
+	c.max_slew_ppb = DISC_MAX_SLEW_PPB;
+	disc_init(&d, &c, 0);
+	T_EQ(disc_update(&d, T0, 100 * MS, 20 * US, &cmd), DISC_SLEW);
+	T_EQ(cmd.slew_rate_ppb, DISC_MAX_SLEW_PPB);
+	T_EQ(disc_correction_at(&d, T0 + 1 * S), DISC_MAX_SLEW_PPB);
+	T_EQ(disc_correction_at(&d, T0 + 2 * S), 100 * MS);
+	disc_init(&d, &c, 0);
+	disc_update(&d, T0, -10 * MS, 20 * US, &cmd);
+	T_EQ(cmd.slew_rate_ppb, 10 * MS);
+	T_EQ(disc_correction_at(&d, T0 + S / 2), -5 * MS);
+	T_EQ(disc_correction_at(&d, T0 + 1 * S), -10 * MS);
+	disc_init(&d, &c, 0);
+	disc_update(&d, T0, 100 * US, 20 * US, &cmd);
+	T_EQ(cmd.slew_rate_ppb, DISC_SLEW_RATE_PPB);
+	T_EQ(disc_correction_at(&d, T0 + S / 10), 50 * US);
+}
+
+/* makestep 0.5 2: offsets beyond 0.5 s are stepped at once in the first
+ * two updates; after that the step threshold and step-out rule again. */
+static void
+makestep(void)
+{
+	struct disc_cfg c = dflt;
+	struct disc d;
+	struct disc_cmd cmd;
+
+	c.makestep_ns = 500 * MS;
+	c.makestep_limit = 2;
+	disc_init(&d, &c, 0);
+	T_EQ(disc_update(&d, T0, 1 * S, 20 * US, &cmd), DISC_STEP);
+	T_EQ(disc_update(&d, T0 + 16 * S, 600 * MS, 20 * US, &cmd), DISC_STEP);
+	T_EQ(cmd.step_ns, 600 * MS);
+	T_EQ(disc_update(&d, T0 + 32 * S, 600 * MS, 20 * US, &cmd),
+	    DISC_SPIKE);
+	/* With no step threshold at all, makestep still steps at start. */
+	c.step_ns = 0;
+	disc_init(&d, &c, 0);
+	T_EQ(disc_update(&d, T0, 1 * S, 20 * US, &cmd), DISC_STEP);
+	T_EQ(disc_update(&d, T0 + 16 * S, 300 * MS, 20 * US, &cmd), DISC_SLEW);
+}
+
 /* The next command's slew replaces what is left of the last one. */
 static void
 slew_replaced(void)
@@ -504,6 +555,8 @@ test_disc(void)
 	never_step();
 	slew_rate();
 	slew_replaced();
+	fast_slew();
+	makestep();
 	freq_integral();
 	poll_adapt();
 	poll_noisy();

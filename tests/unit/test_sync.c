@@ -625,6 +625,53 @@ falseticker(void)
 	T_CHECK(ts_abs(clock_at(&w, w.now) - w.clk0 - w.now) < 2 * MS);
 }
 
+/* A prefer source steers alone: two others 0.6 ms off (within the
+ * intervals, so truechimers) do not pull the clock towards them. */
+static void
+prefer_steers(void)
+{
+	struct world w;
+	struct sync_src_cfg pref = ib;
+	int i;
+
+	world_init(&w, 0);
+	pref.flags |= SYNC_PREFER;
+	sync_add(&w.s, &pref, MONO0);
+	sync_add(&w.s, &ib, MONO0);
+	sync_add(&w.s, &ib, MONO0);
+	w.srv[1].off_ns = 600 * US;
+	w.srv[2].off_ns = 600 * US;
+	run(&w, MONO0 + 7200 * S);
+	T_EQ(w.s.sys_peer, 0);
+	for (i = 1; i < 3; i++)
+		T_CHECK(sync_tally(&w.s, i) == '+' || sync_tally(&w.s, i) == '-');
+	T_CHECK(ts_abs(clock_at(&w, w.now) - w.clk0 - w.now) < 150 * US);
+}
+
+/* A dropped pool member's address is not taken again within the hour;
+ * a configured server's is not remembered at all. */
+static void
+pool_dropped(void)
+{
+	struct world w;
+	struct sync_src_cfg p = plain, q = plain;
+	int i;
+
+	world_init(&w, 0);
+	p.from_pool = 1;
+	p.addr_key = 42;
+	q.addr_key = 43;
+	i = sync_add(&w.s, &p, MONO0);
+	sync_remove(&w.s, i, MONO0 + 10 * S);
+	i = sync_add(&w.s, &q, MONO0);
+	sync_remove(&w.s, i, MONO0 + 10 * S);
+	T_EQ(sync_dropped_recently(&w.s, 42, MONO0 + 20 * S), 1);
+	T_EQ(sync_dropped_recently(&w.s, 42, MONO0 + 3609 * S), 1);
+	T_EQ(sync_dropped_recently(&w.s, 42, MONO0 + 3611 * S), 0);
+	T_EQ(sync_dropped_recently(&w.s, 43, MONO0 + 20 * S), 0);
+	T_EQ(sync_dropped_recently(&w.s, 7, MONO0 + 20 * S), 0);
+}
+
 /* One reply off by off_ns from source 0 among n sources, once the clock
  * is synchronized: the gate holds it back, so neither the served state
  * nor the clock moves. */
@@ -937,6 +984,8 @@ test_sync(void)
 	one_server();
 	falseticker();
 	wild_reply();
+	prefer_steers();
+	pool_dropped();
 	leap();
 	peer_lost();
 	quit_after_set();
