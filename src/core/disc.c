@@ -175,7 +175,8 @@ k_step(struct disc *d, int64_t t, double u, double r, double *s_out)
 	if (y * y / S > OUTLIER_NIS) {
 		/* ...beyond what the innovations usually show, too: a path
 		 * noisier than its sigma says is not wander. */
-		if (d->k_big == (y > 0 ? 1 : -1) && y * y > OUTLIER_NIS * rms * rms)
+		if (d->k_big == (y > 0 ? 1 : -1) &&
+		    y * y > OUTLIER_NIS * rms * rms)
 			wander_seen(d, 1);
 		else
 			S = y * y / OUTLIER_NIS;

@@ -290,8 +290,7 @@ makestep(void)
 	T_EQ(disc_update(&d, T0, 1 * S, 20 * US, &cmd), DISC_STEP);
 	T_EQ(disc_update(&d, T0 + 16 * S, 600 * MS, 20 * US, &cmd), DISC_STEP);
 	T_EQ(cmd.step_ns, 600 * MS);
-	T_EQ(disc_update(&d, T0 + 32 * S, 600 * MS, 20 * US, &cmd),
-	    DISC_SPIKE);
+	T_EQ(disc_update(&d, T0 + 32 * S, 600 * MS, 20 * US, &cmd), DISC_SPIKE);
 	/* With no step threshold at all, makestep still steps at start. */
 	c.step_ns = 0;
 	disc_init(&d, &c, 0);

@@ -644,7 +644,8 @@ prefer_steers(void)
 	run(&w, MONO0 + 7200 * S);
 	T_EQ(w.s.sys_peer, 0);
 	for (i = 1; i < 3; i++)
-		T_CHECK(sync_tally(&w.s, i) == '+' || sync_tally(&w.s, i) == '-');
+		T_CHECK(
+		    sync_tally(&w.s, i) == '+' || sync_tally(&w.s, i) == '-');
 	T_CHECK(ts_abs(clock_at(&w, w.now) - w.clk0 - w.now) < 150 * US);
 }
 
