@@ -368,7 +368,7 @@ judge_wan(const struct simrun_spec *sp, const struct simrun_result *r,
 {
 	(void)sp;
 	sim_figures(r, t);
-	return sim_within(t, r, 300, 0);
+	return sim_within(t, r, 400, 0);
 }
 
 static int
@@ -381,7 +381,7 @@ judge_falsetickers(const struct simrun_spec *sp, const struct simrun_result *r,
 	sim_figures(r, t);
 	sim_say(t, ", falseticker peer %s", r->falseticker_peer ? "yes" : "no");
 	ok = sim_want(t, !r->falseticker_peer, "a falseticker was sys.peer");
-	return sim_within(t, r, 200, 0) && ok;
+	return sim_within(t, r, 300, 0) && ok;
 }
 
 /* Three of five disagree: there is no majority, the clock must be left
@@ -528,7 +528,7 @@ judge_route(const struct simrun_spec *sp, const struct simrun_result *r,
     struct sim_text *t)
 {
 	sim_figures(r, t);
-	return sim_targets(sp, r, t, 150, 400, 20, 12);
+	return sim_targets(sp, r, t, 300, 800, 20, 12);
 }
 
 static int
@@ -555,7 +555,7 @@ judge_zerotime(const struct simrun_spec *sp, const struct simrun_result *r,
 	int ok;
 
 	sim_figures(r, t);
-	ok = sim_targets(sp, r, t, 50, 150, 20, 12);
+	ok = sim_targets(sp, r, t, 50, 150, 20, 30);
 	sim_say(t, ", %.1f %% of replies taken", taken * 100);
 	return sim_want(t, taken >= 0.99, "replies rejected") & ok;
 }
