@@ -799,7 +799,10 @@ discipline(struct sync *s, int i, const struct sync_sample *x, int64_t mono_ns,
 	v = disc_update(&s->disc, mono_ns, x->offset_ns,
 	    sample_sigma(&s->src[i], x, s->cfg.precision), &cmd);
 	if (v == DISC_SPIKE) {
-		event(o, i, SYNC_EV_SPIKE, x->offset_ns);
+		/* Once per episode: the offset is not news on every sample
+		 * of the step-out interval. */
+		if (s->disc.spike_since_ns == mono_ns)
+			event(o, i, SYNC_EV_SPIKE, x->offset_ns);
 		return;
 	}
 	if (v == DISC_PANIC) {

@@ -649,6 +649,25 @@ prefer_steers(void)
 	T_CHECK(ts_abs(clock_at(&w, w.now) - w.clk0 - w.now) < 150 * US);
 }
 
+/* A server whose time really jumps 1 s: held once by the gate, then a
+ * spike logged once (not on every sample of the step-out interval), then
+ * exactly one step. */
+static void
+spike_once(void)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 3600 * S);
+	T_EQ(w.ev[1][SYNC_EV_STEP], 0);
+	w.srv[0].off_ns = 1 * S;
+	run(&w, w.now + 4 * 3600 * S);
+	T_EQ(w.ev[1][SYNC_EV_SPIKE], 1);
+	T_EQ(w.ev[1][SYNC_EV_STEP], 1);
+	T_CHECK(ts_abs(clock_at(&w, w.now) - w.clk0 - w.now - 1 * S) < 1 * MS);
+}
+
 /* A dropped pool member's address is not taken again within the hour;
  * a configured server's is not remembered at all. */
 static void
@@ -986,6 +1005,7 @@ test_sync(void)
 	falseticker();
 	wild_reply();
 	prefer_steers();
+	spike_once();
 	pool_dropped();
 	leap();
 	peer_lost();
