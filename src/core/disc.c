@@ -25,9 +25,11 @@ disc_init(struct disc *d, const struct disc_cfg *cfg, int64_t initial_freq_ppb)
 	d->cfg = *cfg;
 	d->freq_ppb = initial_freq_ppb;
 	d->poll = cfg->minpoll;
-	d->slew_rate_ppb = DISC_SLEW_RATE_PPB;
-	if (d->cfg.max_slew_ppb < DISC_SLEW_RATE_PPB)
+	if (d->cfg.max_slew_ppb <= 0)
 		d->cfg.max_slew_ppb = DISC_SLEW_RATE_PPB;
+	d->slew_rate_ppb = d->cfg.max_slew_ppb < DISC_SLEW_RATE_PPB
+	    ? d->cfg.max_slew_ppb
+	    : DISC_SLEW_RATE_PPB;
 }
 
 /* The rate of a slew: 500 ppm for small ones, else |slew| per second up
@@ -38,7 +40,7 @@ slew_rate_for(const struct disc *d, int64_t slew_ns)
 	int64_t r = ts_abs(slew_ns); /* ns per second = ppb */
 
 	if (r < DISC_SLEW_RATE_PPB)
-		return DISC_SLEW_RATE_PPB;
+		r = DISC_SLEW_RATE_PPB;
 	return r > d->cfg.max_slew_ppb ? d->cfg.max_slew_ppb : r;
 }
 

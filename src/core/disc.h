@@ -33,7 +33,8 @@ struct disc_cfg {
 	int64_t stepout_ns; /* tinker stepout (default 300 s) */
 	int panic_once_ok;  /* -g: the first correction may exceed panic */
 	int minpoll, maxpoll;
-	int64_t max_slew_ppb; /* fastest slew (0: DISC_SLEW_RATE_PPB) */
+	int64_t max_slew_ppb; /* fastest slew (0: DISC_SLEW_RATE_PPB; below
+				 that, every slew runs at this rate) */
 	int64_t makestep_ns;  /* makestep: step beyond this... */
 	int makestep_limit;   /* ...in the first N updates (-1 always) */
 };

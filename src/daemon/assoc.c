@@ -91,6 +91,9 @@ sync_config(const struct conf *c, const struct asc_opts *o,
 	    ? (int64_t)(c->maxslewrate_ppm * 1000.0)
 	    : c->tinker_step_s == 0 ? DISC_SLEW_RATE_PPB
 	                            : DISC_MAX_SLEW_PPB;
+	if (clk_max_slew_ppb(clk) > 0 &&
+	    sc->disc.max_slew_ppb > clk_max_slew_ppb(clk))
+		sc->disc.max_slew_ppb = clk_max_slew_ppb(clk);
 	sc->disc.makestep_ns = ts_from_s(c->makestep_s);
 	sc->disc.makestep_limit = c->makestep_limit;
 	sc->mindist_ns = ts_from_s(c->tos_mindist_s);

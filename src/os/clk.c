@@ -292,6 +292,14 @@ clk_tick(struct clk *c, int64_t mono_ns)
 	(void)kclk_set_rate(c->corr_freq_ppb);
 }
 
+int64_t
+clk_max_slew_ppb(const struct clk *c)
+{
+	if (c->kind != CLK_SYSTEM || kclk_has_tick())
+		return 0;
+	return SLEW_RATE_PPB / 2;
+}
+
 const char *
 clk_kind_name(enum clk_kind k)
 {

@@ -112,6 +112,12 @@ int clk_release(struct clk *c);
  */
 int clk_take_over(struct clk *c, int64_t *freq_ppb);
 
+/* The fastest rate (ppb, frequency correction included) the backend can
+ * run the clock at, 0 for no practical limit: CLK_SYSTEM without
+ * ADJ_TICK is held to the frequency field's 500 ppm, so slews are kept
+ * to half that and a frequency correction fits beside them. */
+int64_t clk_max_slew_ppb(const struct clk *c);
+
 const char *clk_kind_name(enum clk_kind k);
 
 #endif

@@ -120,6 +120,17 @@ kclk_get_rate(int64_t *rate_ppb)
 }
 
 int
+kclk_has_tick(void)
+{
+	struct timex tx;
+
+	if (get(&tx) != 0)
+		return 0;
+	tx.modes = ADJ_TICK;
+	return set(&tx) == 0;
+}
+
+int
 kclk_plain(void)
 {
 	struct timex tx;

@@ -35,6 +35,11 @@ void kclk_split_rate(int64_t rate_ppb, long hz, long *tick_delta_us,
 /* The rate in force (tick and frequency together), in ppb.  0 or -1. */
 int kclk_get_rate(int64_t *rate_ppb);
 
+/* 1 when the kernel (or the clock simulator standing in for it) takes
+ * ADJ_TICK, so rates beyond the frequency field's +-500 ppm are
+ * possible; 0 when not.  Writes the tick it reads back. */
+int kclk_has_tick(void);
+
 /* Switch off the kernel PLL/FLL and any pending offset.  0 or -1. */
 int kclk_plain(void);
 

@@ -273,6 +273,12 @@ fast_slew(void)
 	disc_update(&d, T0, 100 * US, 20 * US, &cmd);
 	T_EQ(cmd.slew_rate_ppb, DISC_SLEW_RATE_PPB);
 	T_EQ(disc_correction_at(&d, T0 + S / 10), 50 * US);
+	/* A backend held to the frequency field (no ADJ_TICK): 250 ppm. */
+	c.max_slew_ppb = DISC_SLEW_RATE_PPB / 2;
+	disc_init(&d, &c, 0);
+	disc_update(&d, T0, 10 * MS, 20 * US, &cmd);
+	T_EQ(cmd.slew_rate_ppb, DISC_SLEW_RATE_PPB / 2);
+	T_EQ(disc_correction_at(&d, T0 + 4 * S), 1 * MS);
 }
 
 /* makestep 0.5 2: offsets beyond 0.5 s are stepped at once in the first
