@@ -116,6 +116,59 @@ pkt_encode_hdr(const struct pkt_hdr *h, uint8_t *buf, size_t cap)
 	return w.err ? 0 : w.pos;
 }
 
+/* Room for n more bytes after a header at buf[*len]. */
+static int
+room(size_t len, size_t cap, size_t n)
+{
+	return len >= PKT_HDR_LEN && len <= cap && n <= cap - len;
+}
+
+int
+pkt_put_ext(uint8_t *buf, size_t *len, size_t cap, uint16_t type,
+    const uint8_t *value, size_t value_len, int last)
+{
+	size_t min = last ? PKT_EXT_LAST_MIN_LEN : PKT_EXT_MIN_LEN;
+	size_t n;
+	struct wcur w;
+
+	if (value_len > PKT_EXT_MAX_LEN - 4)
+		return -1;
+	n = (4 + value_len + 3) & ~(size_t)3;
+	if (n < min)
+		n = min;
+	if (n > PKT_EXT_MAX_LEN || !room(*len, cap, n))
+		return -1;
+	wcur_init(&w, buf + *len, n);
+	wcur_u16(&w, type);
+	wcur_u16(&w, (uint16_t)n);
+	if (value_len > 0)
+		wcur_bytes(&w, value, value_len);
+	while (w.pos < n)
+		wcur_u8(&w, 0);
+	if (w.err)
+		return -1;
+	*len += n;
+	return 0;
+}
+
+int
+pkt_put_mac(uint8_t *buf, size_t *len, size_t cap, uint32_t key_id,
+    const uint8_t *digest, size_t digest_len)
+{
+	struct wcur w;
+
+	if (!is_mac_len(4 + digest_len) || !room(*len, cap, 4 + digest_len))
+		return -1;
+	wcur_init(&w, buf + *len, 4 + digest_len);
+	wcur_u32(&w, key_id);
+	if (digest_len > 0)
+		wcur_bytes(&w, digest, digest_len);
+	if (w.err)
+		return -1;
+	*len += 4 + digest_len;
+	return 0;
+}
+
 void
 pkt_set_xmt(uint8_t *buf, uint64_t xmt_ts)
 {

@@ -17,6 +17,7 @@
 #define PKT_MAX_EXT 8
 #define PKT_EXT_MIN_LEN 16      /* RFC 7822 section 3 */
 #define PKT_EXT_LAST_MIN_LEN 28 /* last field when no MAC follows */
+#define PKT_EXT_MAX_LEN 65532   /* 16-bit length, a multiple of 4 */
 #define PKT_MAC_MD5_LEN 20      /* key id + 16-byte digest */
 #define PKT_MAC_SHA1_LEN 24     /* key id + 20-byte digest */
 #define PKT_CRYPTO_NAK_LEN 4    /* key id 0 alone */
@@ -94,6 +95,27 @@ enum pkt_err pkt_decode(const uint8_t *buf, size_t len, struct pkt *out);
 
 /* Encode the 48-byte header into buf; returns 48, or 0 when cap < 48. */
 size_t pkt_encode_hdr(const struct pkt_hdr *h, uint8_t *buf, size_t cap);
+
+/*
+ * Append one RFC 7822 extension field at buf[*len]: type, length, then
+ * value[0..value_len) padded with zeros to a multiple of 4 and to the
+ * minimum field length, 16 bytes, or 28 when last is set (the last field
+ * of a datagram without a MAC, section 7.5, so that it cannot be read as
+ * a MAC).  *len must be at least 48 (the header comes first).  Returns 0
+ * and advances *len, or -1 leaving buf and *len untouched when the field
+ * would pass cap or exceed 65532 bytes.
+ */
+int pkt_put_ext(uint8_t *buf, size_t *len, size_t cap, uint16_t type,
+    const uint8_t *value, size_t value_len, int last);
+
+/*
+ * Append a MAC at buf[*len]: the 32-bit key id, then digest_len digest
+ * bytes (16 for MD5, 20 for SHA-1; 0 with key id 0 is a crypto-NAK).
+ * *len must be at least 48.  Returns 0 and advances *len, or -1 leaving
+ * buf and *len untouched (other digest length, or past cap).
+ */
+int pkt_put_mac(uint8_t *buf, size_t *len, size_t cap, uint32_t key_id,
+    const uint8_t *digest, size_t digest_len);
 
 /* Overwrite the transmit timestamp of an encoded header (cap >= 48). */
 void pkt_set_xmt(uint8_t *buf, uint64_t xmt_ts);

@@ -2,6 +2,7 @@
 /* Tests for core/pkt: header round trips, truncation, RFC 7822 fields. */
 #include "core/pkt.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,11 +162,106 @@ refids(void)
 	T_CHECK(strcmp(s, "?") == 0);
 }
 
+/* A header for the encoder tests: 48 bytes of a client request. */
+static size_t
+request(uint8_t *b, size_t cap)
+{
+	struct pkt_hdr h = { .version = 4, .mode = PKT_MODE_CLIENT };
+
+	h.xmt_ts = 0x0123456789ABCDEFULL;
+	return pkt_encode_hdr(&h, b, cap);
+}
+
+/* pkt_put_ext: padding to 4 and to the RFC 7822 minimum lengths, and
+ * what it writes decodes back to the same fields. */
+static void
+encode_ext(void)
+{
+	static const uint8_t v[5] = { 1, 2, 3, 4, 5 };
+	uint8_t b[256];
+	struct pkt p;
+	size_t n = request(b, sizeof(b));
+
+	T_EQ(pkt_put_ext(b, &n, sizeof(b), 0x0104, v, 5, 0), 0);
+	T_EQ(n, PKT_HDR_LEN + PKT_EXT_MIN_LEN); /* 4 + 5 -> 16 */
+	T_EQ(pkt_put_ext(b, &n, sizeof(b), 0x0204, NULL, 0, 0), 0);
+	T_EQ(n, PKT_HDR_LEN + 2 * PKT_EXT_MIN_LEN);
+	T_EQ(pkt_put_ext(b, &n, sizeof(b), 0x0404, v, 5, 1), 0);
+	T_EQ(n, PKT_HDR_LEN + 2 * PKT_EXT_MIN_LEN + PKT_EXT_LAST_MIN_LEN);
+	T_EQ(pkt_decode(b, n, &p), PKT_OK);
+	T_EQ(p.n_ext, 3);
+	T_EQ(p.has_mac, 0);
+	T_EQ(p.ext[0].type, 0x0104);
+	T_EQ(p.ext[0].len, 16);
+	T_CHECK(memcmp(b + p.ext[0].offset + 4, v, 5) == 0);
+	T_EQ(b[p.ext[0].offset + 9], 0); /* zero padding */
+	T_EQ(p.ext[2].type, 0x0404);
+	T_EQ(p.ext[2].len, PKT_EXT_LAST_MIN_LEN);
+	T_EQ(p.h.xmt_ts, 0x0123456789ABCDEFULL);
+	/* A value past the minimum is padded to a multiple of 4 only. */
+	{
+		uint8_t big[37] = { 0 };
+
+		n = request(b, sizeof(b));
+		T_EQ(pkt_put_ext(b, &n, sizeof(b), 7, big, 37, 1), 0);
+		T_EQ(n, PKT_HDR_LEN + 44);
+		T_EQ(pkt_decode(b, n, &p), PKT_OK);
+		T_EQ(p.ext[0].len, 44);
+	}
+}
+
+/* pkt_put_mac after fields, and the bounds: nothing is written past cap
+ * or before a header, and a refused field leaves the length alone. */
+static void
+encode_mac(void)
+{
+	uint8_t b[PKT_HDR_LEN + PKT_EXT_MIN_LEN + PKT_MAC_SHA1_LEN], d[20];
+	struct pkt p;
+	size_t n = request(b, sizeof(b)), at;
+
+	memset(d, 0x5A, sizeof(d));
+	T_EQ(pkt_put_ext(b, &n, sizeof(b), 9, NULL, 0, 0), 0);
+	at = n;
+	T_EQ(pkt_put_mac(b, &n, sizeof(b), 42, d, 15), -1); /* no such MAC */
+	T_EQ(pkt_put_mac(b, &n, sizeof(b), 42, d, 20), 0);
+	T_EQ(n, sizeof(b));
+	T_EQ(pkt_decode(b, n, &p), PKT_OK);
+	T_EQ(p.n_ext, 1);
+	T_EQ(p.has_mac, 1);
+	T_EQ(p.key_id, 42);
+	T_EQ(p.mac_off, at);
+	T_EQ(p.mac_len, PKT_MAC_SHA1_LEN);
+	/* Full: another field or MAC is refused, n and the bytes unchanged. */
+	T_EQ(pkt_put_mac(b, &n, sizeof(b), 0, NULL, 0), -1);
+	T_EQ(pkt_put_ext(b, &n, sizeof(b), 9, NULL, 0, 0), -1);
+	T_EQ(n, sizeof(b));
+	/* One byte short of a field, of a MAC; no header yet; too long. */
+	n = PKT_HDR_LEN;
+	T_EQ(pkt_put_ext(b, &n, PKT_HDR_LEN + 15, 9, NULL, 0, 0), -1);
+	T_EQ(pkt_put_mac(b, &n, PKT_HDR_LEN + 19, 1, d, 16), -1);
+	T_EQ(n, PKT_HDR_LEN);
+	T_EQ(pkt_put_mac(b, &n, PKT_HDR_LEN + 20, 1, d, 16), 0);
+	T_EQ(pkt_decode(b, n, &p), PKT_OK);
+	T_EQ(p.mac_len, PKT_MAC_MD5_LEN);
+	n = 0;
+	T_EQ(pkt_put_ext(b, &n, sizeof(b), 9, NULL, 0, 0), -1);
+	T_EQ(pkt_put_mac(b, &n, sizeof(b), 0, NULL, 0), -1);
+	n = PKT_HDR_LEN;
+	T_EQ(pkt_put_ext(b, &n, SIZE_MAX, 9, d, PKT_EXT_MAX_LEN, 0), -1);
+	/* A crypto-NAK: key id 0 alone. */
+	n = request(b, sizeof(b));
+	T_EQ(pkt_put_mac(b, &n, sizeof(b), 0, NULL, 0), 0);
+	T_EQ(pkt_decode(b, n, &p), PKT_OK);
+	T_EQ(p.mac_len, PKT_CRYPTO_NAK_LEN);
+}
+
 void
 test_pkt(void)
 {
 	header_round_trip();
 	truncation();
 	extensions();
+	encode_ext();
+	encode_mac();
 	refids();
 }
