@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * sync: the client side of the daemon as one pure state machine.  It owns
- * the associations (polling, reach, iburst, KoD, clock filter), runs
- * selection and the discipline, and says what the shell must do as a
- * list of actions: send this request to source i, step/slew/set the
- * frequency of the clock, log this event, write this statistics line.
- * Time and randomness come in as arguments; nothing here reads a clock.
+ * sync: the client side of the daemon as one pure, event-driven state
+ * machine.  A thin facade over three modules: the associations
+ * (core/peer: polling, reach, bursts, KoD, the sample gate and clock
+ * filter), the system process (core/sysp: selection, steering, leap
+ * vote, system variables) and the discipline (core/disc).  It says what
+ * the shell must do as a list of actions (core/act): send this request
+ * to source i, step/slew/set the frequency of the clock, log this event,
+ * write this statistics line.  Time, randomness and authentication come
+ * in as arguments or hooks; nothing here reads a clock.
  *
  * Two time bases come in with every call: mono_ns (CLOCK_MONOTONIC, for
  * timers: never jumps) and clock_ns (the disciplined clock being served,
  * for timestamps).
+ *
+ * The shell reads the core's state only through the functions below
+ * (views, accessors, the served snapshot), never through the fields of
+ * struct sync, which may change.
  */
 #ifndef STRATUM_SYNC_H
 #define STRATUM_SYNC_H
@@ -17,21 +24,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/act.h"
 #include "core/disc.h"
 #include "core/filt.h"
+#include "core/peer.h"
 #include "core/sel.h"
 #include "core/srv.h"
+#include "core/sysp.h"
 
 #define SYNC_MAX_SRC SEL_MAX
-#define SYNC_MAX_ACTS 64
-#define SYNC_MAX_OWN \
-	16 /* own addresses checked for timing loops */ /* a caller's action array needs this many */
+#define SYNC_MAX_OWN SYSP_MAX_OWN /* own addresses checked for loops */
 
 /* Source flags (same values as conf's CONF_SRC_*). */
-#define SYNC_IBURST 0x01u
-#define SYNC_BURST 0x02u
-#define SYNC_PREFER 0x04u
-#define SYNC_NOSELECT 0x08u
+#define SYNC_IBURST PEER_IBURST
+#define SYNC_BURST PEER_BURST
+#define SYNC_PREFER PEER_PREFER
+#define SYNC_NOSELECT PEER_NOSELECT
 
 struct sync_src_cfg {
 	unsigned flags;
@@ -64,126 +72,75 @@ struct sync_sample {
 	int64_t clock_ns;  /* when, on our clock (T4) */
 };
 
-enum sync_event {
-	SYNC_EV_SYNCED,         /* new system peer: src, stratum in value */
-	SYNC_EV_LOST,           /* no system peer any more */
-	SYNC_EV_NO_MAJORITY,    /* sources disagree: clock left alone */
-	SYNC_EV_STEP,           /* clock stepped by value_ns */
-	SYNC_EV_SPIKE,          /* offset value_ns ignored (step-out pending) */
-	SYNC_EV_PANIC,          /* offset value_ns beyond panic: giving up */
-	SYNC_EV_KOD,            /* src sent kiss code `kiss` */
-	SYNC_EV_REACHABLE,      /* src answers */
-	SYNC_EV_UNREACHABLE,    /* src stopped answering (reach went 0) */
-	SYNC_EV_REPLACE,        /* pool member src should be replaced; value_ns
-				is the enum sync_replace_why */
-	SYNC_EV_LEAP_ARMED,     /* leap second value_ns (+1/-1) announced */
-	SYNC_EV_DONE,           /* -q: the clock was set; exit */
-	SYNC_EV_WAITING,        /* start-up: value_ns more sources must be
-				ready before the first selection */
-	SYNC_EV_NONE_REACHABLE, /* start-up: no source has answered yet */
-	SYNC_EV_RERESOLVE,      /* configured server src unreachable: resolve
-				its name again (the address may have moved) */
+/* The served system state as published (sync_snapshot): a new value at
+ * every change, never modified once published. */
+struct sync_snap {
+	struct srv_sys sys; /* ref_ns is 0 when local is set */
+	uint64_t gen;       /* 1, 2, ...: one more at each change */
+	int local;          /* the local clock is the reference: serve sys
+			       with ref_ns = the time of the reply */
 };
 
-/* Why a pool member should be replaced (SYNC_EV_REPLACE's value). */
-enum sync_replace_why {
-	SYNC_REPLACE_UNREACHABLE,
-	SYNC_REPLACE_FALSETICKER, /* FALSETICK_RUN selections in a row */
-	SYNC_REPLACE_DENIED,      /* sent DENY or RSTR */
-};
-
-enum sync_act_kind {
-	SYNC_ACT_SEND,      /* send pkt[0..len) to src */
-	SYNC_ACT_CLOCK,     /* apply disc command (step and/or freq+slew) */
-	SYNC_ACT_LEAP,      /* tell the backend: leap value (+1, -1, 0) */
-	SYNC_ACT_EVENT,     /* log */
-	SYNC_ACT_PEERSTATS, /* one peerstats line for src */
-	SYNC_ACT_LOOPSTATS, /* one loopstats line */
-};
-
-#define SYNC_PKT_MAX 1024 /* a request: header, extension fields, MAC */
-
-struct sync_act {
-	enum sync_act_kind kind;
-	int src; /* source index, -1 for the system */
-	/* SEND: pkt[0..len) */
-	uint8_t pkt[SYNC_PKT_MAX];
-	size_t len;
-	/* CLOCK */
-	int do_step;
-	struct disc_cmd cmd;
-	/* EVENT / LEAP */
-	enum sync_event ev;
-	int64_t value_ns;
-	char kiss[5];
-	/* PEERSTATS: status word (ntpd's peer status), offset, delay,
-	 * dispersion, jitter; LOOPSTATS: offset, freq, jitter, wander,
-	 * poll exponent */
-	unsigned status;
-	int64_t offset_ns, delay_ns, disp_ns, jitter_ns;
-	int64_t freq_ppb, wander_ppb;
-	int poll;
-};
-
-/* Per-source state, readable by the shell (for `stratum peers`). */
-struct sync_src {
-	int in_use;
-	struct sync_src_cfg cfg;
-	struct filt filt;
-	int poll;             /* current poll exponent */
-	uint8_t reach;        /* 8-bit reach register */
-	int burst_left;       /* packets left in the current (i)burst */
-	int64_t next_mono_ns; /* next transmission */
-	uint64_t xmt_sent;    /* random transmit value of the outstanding
-				   request (0: none) */
-	int64_t t1_ns;        /* clock time it left */
-	int64_t t1_mono_ns;
-	int retries_left;      /* quick re-sends left for this poll */
-	int64_t retry_mono_ns; /* when to re-send an unanswered request */
-	/* from the last good reply */
-	uint8_t leap, stratum;
+/* One source as `stratum peers` and mode 6 show it (sync_src_info). */
+struct sync_src_view {
+	char tally;          /* ' ', 'x', '.', '+', '*' */
+	enum sel_status sel; /* what the last selection made of it */
+	unsigned flags;      /* SYNC_IBURST... as configured */
+	int from_pool;
+	uint32_t our_refid;    /* what we serve when it is the system peer */
+	uint8_t reach;         /* 8-bit reach register */
+	int unanswered;        /* polls in a row without a reply */
+	int poll;              /* current poll exponent (log2 s) */
+	uint8_t stratum, leap; /* from its last good reply */
 	int8_t precision;
-	uint32_t refid; /* the server's refid */
+	uint32_t refid; /* its refid */
 	int64_t root_delay_ns, root_disp_ns;
-	int64_t last_rx_mono_ns;
-	enum sel_status sel;
-	int kod_denied;   /* DENY/RSTR: not used until the hourly retry */
-	int kod_poll_min; /* RATE: poll floor raised (within maxpoll)... */
-	int64_t kod_until_mono_ns; /* ...until then */
-	int unanswered; /* polls in a row without a reply (from start) */
-	/* the sample gate: a sample far off the filter's prediction waits
-	 * here for the next one to confirm it */
-	int have_held;
-	struct filt_sample held;
-	uint64_t held_back; /* samples the gate kept out */
+	/* the clock filter's output (when have_filter), the dispersion
+	 * grown to the clock_ns asked about */
+	int have_filter;
+	int64_t offset_ns, delay_ns, disp_ns, jitter_ns;
+	int stages;              /* filter stages holding a sample */
+	int64_t last_rx_mono_ns; /* last sample taken, 0: none */
+	int64_t next_mono_ns;    /* next request due */
 	uint64_t sent, received, bogus;
-	int polls;         /* regular polls (not re-sends) since added */
-	int falsetick_run; /* consecutive selections as a falseticker */
+	uint64_t auth_failed; /* replies the verify hook rejected */
+	uint64_t held_back;   /* samples the sample gate kept out */
 };
 
+/* The system as `stratum peers`/mode 6 show it (sync_sys_info). */
+struct sync_sys_view {
+	uint8_t stratum, leap; /* as served */
+	int8_t precision;
+	uint32_t refid;
+	int64_t ref_ns; /* last update of the served state, 0: none */
+	int64_t root_delay_ns, root_disp_ns;
+	int64_t offset_ns, jitter_ns; /* combined, of the last selection */
+	int64_t freq_ppb;             /* frequency correction */
+	int64_t wander_ppb;
+	int poll;          /* the discipline's poll exponent */
+	int updates;       /* clock updates so far */
+	int sys_peer;      /* source index, -1: none */
+	int synced;        /* 1 when following a system peer */
+	int local;         /* no system peer: serving the local clock */
+	enum sysp_why why; /* SYSP_SYNCED, or why not */
+	int steering; /* 0: measure and serve only (backend none, refused) */
+};
+
+/* The core's state.  Owned by the caller, opaque to the shell: read it
+ * through the functions below. */
 struct sync {
 	struct sync_cfg cfg;
-	struct sync_src src[SYNC_MAX_SRC];
-	struct disc disc;
-	int sys_peer;        /* -1: none */
-	struct srv_sys sys;  /* what the server says */
-	int64_t now_mono_ns; /* of the event being handled */
-	int64_t sys_offset_ns, sys_jitter_ns;
-	int no_majority_logged;
-	int64_t no_majority_mono_ns; /* when it was last logged */
-	int wait_logged;             /* start-up: last "waiting for N" */
-	int none_logged;             /* start-up: "no source reachable" */
-	struct {
-		uint64_t key;
-		int64_t mono_ns;
-	} dropped[SYNC_MAX_SRC]; /* pool members dropped recently */
-	int settled;             /* start-up hold over (see sync.c) */
-	int64_t c_seen_ns;       /* clock correction the filters reflect */
-	uint32_t own_refids[SYNC_MAX_OWN];
-	int n_own_refids;
-	int leap_armed; /* +1 insert, -1 delete, 0 none */
+	struct peer src[SYNC_MAX_SRC]; /* the associations */
+	struct sysp sys;               /* the system process */
+	struct disc disc;              /* the discipline */
+	int has_auth;
+	struct peer_auth auth; /* for sources without their own */
+	int64_t c_seen_ns;     /* clock correction the filters reflect */
 	int done;
-	uint64_t rng; /* state for poll jitter, seeded by caller */
+	uint64_t rng;             /* state for poll jitter, seeded by caller */
+	struct sync_snap snap[2]; /* snap[snap_cur] is the published one */
+	int snap_cur;
+	struct srv_sys served; /* sync_sys's answer */
 };
 
 /* Set up with no sources; seed drives poll randomisation. */
@@ -239,9 +196,66 @@ size_t sync_on_sample(struct sync *s, int idx, const struct sync_sample *x,
  * following it would make a timing loop (RFC 5905 section 13.4). */
 void sync_set_own_refids(struct sync *s, const uint32_t *refids, int n);
 
-/* The system variables to serve as of clock_ns: a local clock serving
- * as its own reference is fresh at every instant. */
+/* The system variables to serve as of clock_ns: the published snapshot
+ * (sync_snapshot), with a local clock serving as its own reference fresh
+ * at every instant.  The pointer is valid until the next sync_sys call. */
 const struct srv_sys *sync_sys(struct sync *s, int64_t clock_ns);
+
+/*
+ * The served state as last published.  The core publishes at the end of
+ * every call that changed it, into the other of two slots, so a
+ * snapshot is never modified in place: the one returned stays as it is
+ * through the next publication and is overwritten only by the one after.
+ * snap->gen grows by one at each change and only then.
+ *
+ * The core is single-threaded and takes no locks.  An engine with several
+ * serving threads publishes it on: after each core call the client
+ * thread compares gen with the last it copied and, when it moved, copies
+ * the snapshot into a shared slot under a seqlock (sequence odd while
+ * writing, then even); a serving thread reads the sequence, copies the
+ * slot, re-reads the sequence and retries when it changed or was odd.
+ * Serving threads then answer from their private copy (sync_snap_sys)
+ * and never call into the client half.
+ */
+const struct sync_snap *sync_snapshot(const struct sync *s);
+
+/* What to serve at clock_ns from a (copied) snapshot: its state, with
+ * ref_ns = clock_ns when the local clock is the reference.  Pure; safe
+ * in any thread on the caller's copy. */
+void sync_snap_sys(const struct sync_snap *snap, int64_t clock_ns,
+    struct srv_sys *out);
+
+/*
+ * The authentication hook (core/peer.h, struct peer_auth) for source idx,
+ * or with idx -1 for every source that has none of its own; auth NULL
+ * removes it.  The core calls sign after building each request and
+ * verify on each reply that matches an outstanding request, before
+ * believing anything in it; a reply that fails is counted (auth_failed
+ * in sync_src_info), changes nothing else and leaves the request
+ * outstanding for the genuine reply.  Without a hook, as before:
+ * unauthenticated.  A source's own hook is dropped by sync_remove.
+ */
+void sync_set_auth(struct sync *s, int idx, const struct peer_auth *auth);
+
+/* 1 when source idx is in use. */
+int sync_src_in_use(const struct sync *s, int idx);
+
+/* 1 when source idx has a request out that no reply has answered. */
+int sync_outstanding(const struct sync *s, int idx);
+
+/* The frequency correction in effect (ppb; the drift file's value). */
+int64_t sync_freq_ppb(const struct sync *s);
+
+/* 1 once the discipline has updated the clock (the frequency is then
+ * worth saving). */
+int sync_has_updated(const struct sync *s);
+
+/* Source idx as of clock_ns into *v; 0, or -1 when not in use. */
+int sync_src_info(const struct sync *s, int idx, int64_t clock_ns,
+    struct sync_src_view *v);
+
+/* The system state into *v. */
+void sync_sys_info(const struct sync *s, struct sync_sys_view *v);
 
 /* The shell could not apply a clock command (no permission, backend
  * none): stop steering for good, forget the commands not carried out,

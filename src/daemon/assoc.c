@@ -244,7 +244,8 @@ have_addr(const struct assoc *a, const struct udp_peer *p)
 	int i;
 
 	for (i = 0; i < SYNC_MAX_SRC; i++)
-		if (a->sync.src[i].in_use && same_peer(&a->src[i].addr, p))
+		if (sync_src_in_use(&a->sync, i) &&
+		    same_peer(&a->src[i].addr, p))
 			return 1;
 	return 0;
 }
@@ -255,7 +256,7 @@ n_sources(const struct assoc *a)
 	int i, n = 0;
 
 	for (i = 0; i < SYNC_MAX_SRC; i++)
-		n += a->sync.src[i].in_use;
+		n += sync_src_in_use(&a->sync, i);
 	return n;
 }
 
@@ -326,7 +327,7 @@ server_moved(struct assoc *a, int ni, const struct udp_peer *p, int n)
 	int i, k;
 
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
-		if (!a->sync.src[i].in_use || a->src[i].name != ni)
+		if (!sync_src_in_use(&a->sync, i) || a->src[i].name != ni)
 			continue;
 		for (k = 0; k < n; k++)
 			if (same_peer(&a->src[i].addr, &p[k]))
@@ -524,7 +525,7 @@ do_send(struct assoc *a, const struct sync_act *x)
 {
 	struct asc_src *s = &a->src[x->src];
 
-	if (!a->sync.src[x->src].in_use)
+	if (!sync_src_in_use(&a->sync, x->src))
 		return; /* replaced by an earlier action of this batch */
 	/* A new socket per request: a fresh random source port (RFC 9109),
 	 * and a late reply to the previous request cannot be mistaken. */
@@ -545,7 +546,7 @@ do_send(struct assoc *a, const struct sync_act *x)
 static void
 do_clock(struct assoc *a, const struct sync_act *x)
 {
-	const struct sync *s = &a->sync;
+	struct sync_sys_view v;
 
 	if (clk_apply(a->clk, x->do_step, x->cmd.step_ns, x->cmd.freq_ppb,
 	        x->cmd.slew_ns, x->cmd.slew_rate_ppb) != 0) {
@@ -558,8 +559,9 @@ do_clock(struct assoc *a, const struct sync_act *x)
 		sync_clock_refused(&a->sync);
 		return;
 	}
-	clk_set_sync(a->clk, 1, s->sys.root_delay_ns / 2 + s->sys.root_disp_ns,
-	    s->sys_jitter_ns);
+	sync_sys_info(&a->sync, &v);
+	clk_set_sync(a->clk, 1, v.root_delay_ns / 2 + v.root_disp_ns,
+	    v.jitter_ns);
 }
 
 static void
@@ -615,7 +617,7 @@ asc_pollfds(struct assoc *a, struct pollfd *pfd, int *tag, size_t cap)
 	size_t n = 0, i;
 
 	for (i = 0; i < SYNC_MAX_SRC && n < cap; i++)
-		if (a->sync.src[i].in_use && a->src[i].fd >= 0) {
+		if (sync_src_in_use(&a->sync, (int)i) && a->src[i].fd >= 0) {
 			pfd[n] = (struct pollfd){ .fd = a->src[i].fd,
 				.events = POLLIN };
 			tag[n++] = (int)i;
@@ -665,7 +667,7 @@ on_reply(struct assoc *a, int i)
 	k = sync_on_reply(&a->sync, i, buf, (size_t)n,
 	    clk_from_real(a->clk, rx), clk_mono_now(), act, SYNC_MAX_ACTS);
 	run_actions(a, act, k);
-	if (a->sync.src[i].in_use && a->sync.src[i].xmt_sent == 0 &&
+	if (sync_src_in_use(&a->sync, i) && !sync_outstanding(&a->sync, i) &&
 	    a->src[i].fd >= 0) {
 		close(a->src[i].fd);
 		a->src[i].fd = -1;
@@ -677,7 +679,7 @@ asc_on_ready(struct assoc *a, int tag)
 {
 	if (tag < 0)
 		on_lookup(a, -tag - 1);
-	else if (a->sync.src[tag].in_use && a->src[tag].fd >= 0)
+	else if (sync_src_in_use(&a->sync, tag) && a->src[tag].fd >= 0)
 		on_reply(a, tag);
 }
 
@@ -696,9 +698,9 @@ asc_next_timer(const struct assoc *a)
 static void
 write_drift(struct assoc *a)
 {
-	double ppm = (double)a->sync.disc.freq_ppb / 1000.0;
+	double ppm = (double)sync_freq_ppb(&a->sync) / 1000.0;
 
-	if (a->conf->driftfile[0] == '\0' || a->sync.disc.updates == 0)
+	if (a->conf->driftfile[0] == '\0' || !sync_has_updated(&a->sync))
 		return;
 	if (drift_write(a->conf->driftfile, ppm) != 0)
 		log_msg(a->log, LOG_WARNING, "cannot write %s: %s",

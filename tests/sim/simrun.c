@@ -329,7 +329,7 @@ on_request(struct simrun_world *w, const struct simq_ev *ev)
 static void
 trace_reply(const struct simrun_world *w, int src)
 {
-	const struct sync_src *p = &w->s.src[src];
+	const struct peer *p = &w->s.src[src];
 	const struct filt *f = &p->filt;
 	char line[240];
 
@@ -365,7 +365,7 @@ on_reply(struct simrun_world *w, const struct simq_ev *ev)
 static double
 poll_s(const struct simrun_world *w)
 {
-	int p = w->s.sys_peer;
+	int p = w->s.sys.peer;
 	int v = 0;
 
 	if (p >= 0 && p < SYNC_MAX_SRC && w->srv_of[p] >= 0)
@@ -382,7 +382,7 @@ trace_periodic(const struct simrun_world *w, int64_t off_ns)
 	       "q %.1e poll %d freq %+lld ppb (err %+.1f ppb), "
 	       "jitter %.1f us, requests %llu, disc model - backend %+lld ns\n",
 	    w->sp->name, since_start_s(w, w->now_ns), (double)off_ns / 1e3,
-	    s->sys_peer, poll_s(w), s->disc.k_q, s->disc.poll,
+	    s->sys.peer, poll_s(w), s->disc.k_q, s->disc.poll,
 	    (long long)s->disc.freq_ppb, simclk_freq_err_ppb(&w->clk),
 	    (double)s->disc.jitter_ns / 1e3,
 	    (unsigned long long)w->res->requests, (long long)model_gap(w));
@@ -445,7 +445,7 @@ on_event(struct simrun_world *w, const struct simq_ev *ev)
 static void
 check_peer(struct simrun_world *w)
 {
-	int p = w->s.sys_peer;
+	int p = w->s.sys.peer;
 
 	if (p >= 0 && p < SYNC_MAX_SRC && w->srv_of[p] >= 0 &&
 	    w->sp->srv[w->srv_of[p]].falseticker)

@@ -125,8 +125,8 @@ deliver(struct world *w, int i, const uint8_t *rp, size_t n, int64_t m)
 	k = sync_on_reply(&w->s, i, rp, n, clock_at(w, m), m, act,
 	    SYNC_MAX_ACTS);
 	record(w, act, k);
-	if (w->s.sys_peer >= 0)
-		w->peers_seen |= 1u << w->s.sys_peer;
+	if (w->s.sys.peer >= 0)
+		w->peers_seen |= 1u << w->s.sys.peer;
 	return k;
 }
 
@@ -583,17 +583,17 @@ one_server(void)
 	for (i = 0; i < 3; i++)
 		poll_once(&w, 1);
 	T_EQ(w.ev[1][SYNC_EV_SYNCED], 0);
-	T_EQ(w.s.sys.stratum, 16);
+	T_EQ(w.s.sys.vars.stratum, 16);
 	T_EQ(w.n_clock, 0);
 	/* A lone source has nobody to disagree with: it is followed once
 	 * its root distance is below MAXDIST, at the fourth reply. */
 	poll_once(&w, 1);
 	T_EQ(w.ev[1][SYNC_EV_SYNCED], 1);
 	T_EQ(sync_tally(&w.s, 0), '*');
-	T_EQ(w.s.sys_peer, 0);
-	T_EQ(w.s.sys.stratum, 2);
-	T_CHECK(w.s.sys.refid == 0xC0000201u);
-	T_EQ(w.s.sys.leap, PKT_LEAP_NONE);
+	T_EQ(w.s.sys.peer, 0);
+	T_EQ(w.s.sys.vars.stratum, 2);
+	T_CHECK(w.s.sys.vars.refid == 0xC0000201u);
+	T_EQ(w.s.sys.vars.leap, PKT_LEAP_NONE);
 	T_EQ(w.n_clock, 1);
 	run(&w, w.now + 3600 * S);
 	T_EQ(w.ev[1][SYNC_EV_SYNCED], 1);
@@ -620,7 +620,7 @@ falseticker(void)
 	T_EQ(w.ev[3][SYNC_EV_SYNCED], 0);
 	T_EQ(w.peers_seen & 4u, 0);
 	T_CHECK(w.peers_seen != 0);
-	T_CHECK(w.s.sys_peer == 0 || w.s.sys_peer == 1);
+	T_CHECK(w.s.sys.peer == 0 || w.s.sys.peer == 1);
 	T_CHECK(sync_tally(&w.s, 0) != 'x' && sync_tally(&w.s, 1) != 'x');
 	T_CHECK(ts_abs(clock_at(&w, w.now) - w.clk0 - w.now) < 2 * MS);
 }
@@ -642,7 +642,7 @@ prefer_steers(void)
 	w.srv[1].off_ns = 600 * US;
 	w.srv[2].off_ns = 600 * US;
 	run(&w, MONO0 + 7200 * S);
-	T_EQ(w.s.sys_peer, 0);
+	T_EQ(w.s.sys.peer, 0);
 	for (i = 1; i < 3; i++)
 		T_CHECK(
 		    sync_tally(&w.s, i) == '+' || sync_tally(&w.s, i) == '-');
@@ -706,7 +706,7 @@ wild_reply_n(int n, int64_t off_ns)
 	for (i = 0; i < n; i++)
 		sync_add(&w.s, &ib, MONO0);
 	run(&w, MONO0 + 7200 * S);
-	T_EQ(w.s.sys.stratum, 2);
+	T_EQ(w.s.sys.vars.stratum, 2);
 	lost = w.ev[0][SYNC_EV_LOST] + w.ev[1][SYNC_EV_LOST] +
 	    w.ev[2][SYNC_EV_LOST] + w.ev[3][SYNC_EV_LOST];
 	steps = w.ev[1][SYNC_EV_STEP] + w.ev[2][SYNC_EV_STEP] +
@@ -716,10 +716,10 @@ wild_reply_n(int n, int64_t off_ns)
 	run(&w, w.s.src[0].next_mono_ns);
 	w.srv[0].off_ns = 0;
 	T_EQ(w.s.src[0].held_back, 1);
-	T_EQ(w.s.sys.stratum, 2);
-	T_EQ(w.s.sys.leap, PKT_LEAP_NONE);
+	T_EQ(w.s.sys.vars.stratum, 2);
+	T_EQ(w.s.sys.vars.leap, PKT_LEAP_NONE);
 	run(&w, w.now + 7200 * S);
-	T_EQ(w.s.sys.stratum, 2);
+	T_EQ(w.s.sys.vars.stratum, 2);
 	T_EQ(w.ev[0][SYNC_EV_LOST] + w.ev[1][SYNC_EV_LOST] +
 	        w.ev[2][SYNC_EV_LOST] + w.ev[3][SYNC_EV_LOST],
 	    lost);
@@ -758,21 +758,21 @@ leap(void)
 	w.srv[0].sys.leap = PKT_LEAP_INSERT;
 	sync_add(&w.s, &ib, MONO0);
 	run(&w, MONO0 + 1800 * S);
-	T_EQ(w.s.sys_peer, 0);
-	T_EQ(w.s.sys.leap, PKT_LEAP_INSERT);
+	T_EQ(w.s.sys.peer, 0);
+	T_EQ(w.s.sys.vars.leap, PKT_LEAP_INSERT);
 	T_EQ(w.n_leap, 0);
 	T_EQ(w.ev[0][SYNC_EV_LEAP_ARMED], 0);
 	run(&w, MONO0 + 3 * 3600 * S); /* into November 30th */
 	T_EQ(w.n_leap, 1);
 	T_EQ(w.leap_value, 1);
 	T_EQ(w.ev[0][SYNC_EV_LEAP_ARMED], 1);
-	T_EQ(w.s.sys.leap, PKT_LEAP_INSERT);
+	T_EQ(w.s.sys.vars.leap, PKT_LEAP_INSERT);
 	w.srv[0].sys.leap = PKT_LEAP_NONE;
 	run(&w, w.now + 3600 * S);
 	T_EQ(w.n_leap, 2);
 	T_EQ(w.leap_value, 0);
 	T_EQ(w.ev[0][SYNC_EV_LEAP_ARMED], 1);
-	T_EQ(w.s.sys.leap, PKT_LEAP_NONE);
+	T_EQ(w.s.sys.vars.leap, PKT_LEAP_NONE);
 }
 
 /* The system peer stops answering: once it is unreachable it is no
@@ -785,7 +785,7 @@ peer_lost(void)
 	world_init(&w, 0);
 	sync_add(&w.s, &ib, MONO0);
 	run(&w, MONO0 + 1800 * S);
-	T_EQ(w.s.sys_peer, 0);
+	T_EQ(w.s.sys.peer, 0);
 	w.srv[0].mute = 1;
 	run(&w, w.now + 16 * 1024 * S);
 	T_EQ(w.ev[1][SYNC_EV_UNREACHABLE], 1);
@@ -793,10 +793,10 @@ peer_lost(void)
 	T_EQ(w.s.src[0].sel, SEL_REJECT);
 	/* Selection also runs when polls go unanswered: the dead peer is
 	 * dropped and, with no local stratum, we serve unsynchronized. */
-	T_EQ(w.s.sys_peer, -1);
+	T_EQ(w.s.sys.peer, -1);
 	T_EQ(w.ev[1][SYNC_EV_LOST], 1);
-	T_EQ(w.s.sys.stratum, 16);
-	T_EQ(w.s.sys.leap, PKT_LEAP_UNSYNC);
+	T_EQ(w.s.sys.vars.stratum, 16);
+	T_EQ(w.s.sys.vars.leap, PKT_LEAP_UNSYNC);
 }
 
 /* (i) -q: done after the first clock setting. */
@@ -833,13 +833,13 @@ deny_from_peer(void)
 	world_init(&w, 0);
 	sync_add(&w.s, &ib, MONO0);
 	run(&w, MONO0 + 600 * S);
-	T_EQ(w.s.sys_peer, 0);
+	T_EQ(w.s.sys.peer, 0);
 	rq = one_request(&w);
 	deliver(&w, 0, rp, kod_reply(&w, &rq, "DENY", rp), w.now + MS);
-	T_EQ(w.s.sys_peer, -1);
+	T_EQ(w.s.sys.peer, -1);
 	T_EQ(w.ev[1][SYNC_EV_LOST], 1);
-	T_EQ(w.s.sys.stratum, 16);
-	T_EQ(w.s.sys.leap, PKT_LEAP_UNSYNC);
+	T_EQ(w.s.sys.vars.stratum, 16);
+	T_EQ(w.s.sys.vars.leap, PKT_LEAP_UNSYNC);
 }
 
 /* Fewer truechimers than minsane: survivors exist, but there is no
@@ -851,14 +851,14 @@ minsane_holds(void)
 	struct world w;
 
 	world_init(&w, 0);
-	w.s.cfg.sel.minsane = 3;
+	w.s.sys.cfg.sel.minsane = 3;
 	sync_add(&w.s, &ib, MONO0);
 	sync_add(&w.s, &ib, MONO0);
 	run(&w, MONO0 + 3600 * S);
-	T_EQ(w.s.sys_peer, -1);
+	T_EQ(w.s.sys.peer, -1);
 	T_EQ(w.n_clock, 0);
-	T_EQ(w.s.sys.leap, PKT_LEAP_UNSYNC);
-	T_EQ(w.s.sys.stratum, 16);
+	T_EQ(w.s.sys.vars.leap, PKT_LEAP_UNSYNC);
+	T_EQ(w.s.sys.vars.stratum, 16);
 }
 
 /* A stratum-15 server cannot be followed: we could only serve it as 16,
@@ -872,12 +872,12 @@ stratum15(void)
 	w.srv[0].sys.stratum = 15;
 	sync_add(&w.s, &ib, MONO0);
 	run(&w, MONO0 + 600 * S);
-	T_EQ(w.s.sys_peer, -1);
+	T_EQ(w.s.sys.peer, -1);
 	T_EQ(w.n_clock, 0);
 	w.srv[0].sys.stratum = 14;
 	run(&w, w.now + 600 * S);
-	T_EQ(w.s.sys_peer, 0);
-	T_EQ(w.s.sys.stratum, 15);
+	T_EQ(w.s.sys.peer, 0);
+	T_EQ(w.s.sys.vars.stratum, 15);
 }
 
 /* A pool member the majority keeps calling a falseticker is given up:
@@ -913,17 +913,20 @@ static void
 local_reference(void)
 {
 	struct world w;
+	struct sync_cfg cfg;
 
 	world_init(&w, 0);
-	w.s.cfg.local_stratum = 10;
+	cfg = w.s.cfg;
+	cfg.local_stratum = 10;
+	sync_init(&w.s, &cfg, 1, CLK0 + MONO0);
 	T_EQ(sync_sys(&w.s, CLK0 + 5 * S)->ref_ns, CLK0 + 5 * S);
 	T_EQ(sync_sys(&w.s, CLK0 + 9 * S)->ref_ns, CLK0 + 9 * S);
 	sync_add(&w.s, &ib, MONO0);
 	run(&w, MONO0 + 600 * S);
-	T_EQ(w.s.sys_peer, 0);
+	T_EQ(w.s.sys.peer, 0);
 	T_EQ(sync_sys(&w.s, clock_at(&w, w.now) + 999 * S)->ref_ns,
-	    w.s.sys.ref_ns);
-	T_CHECK(w.s.sys.ref_ns <= clock_at(&w, w.now + S));
+	    w.s.sys.vars.ref_ns);
+	T_CHECK(w.s.sys.vars.ref_ns <= clock_at(&w, w.now + S));
 }
 
 /* A server whose refid is one of our own addresses is synchronized to
@@ -940,12 +943,12 @@ timing_loop(void)
 	w.srv[0].sys.refid = 0x0A000001u; /* us */
 	sync_add(&w.s, &ib, MONO0);
 	run(&w, MONO0 + 600 * S);
-	T_EQ(w.s.sys_peer, -1);
+	T_EQ(w.s.sys.peer, -1);
 	T_EQ(w.n_clock, 0);
 	w.srv[0].sys.refid = 0x0A000002u; /* someone else */
 	run(&w, w.now + 600 * S);
-	T_EQ(w.s.sys_peer, 0);
-	T_EQ(w.s.sys.stratum, 4);
+	T_EQ(w.s.sys.peer, 0);
+	T_EQ(w.s.sys.vars.stratum, 4);
 }
 
 /* No clock control (backend none, or the kernel refused a command):
@@ -976,9 +979,9 @@ clock_refused(void)
 	T_EQ(w.n_clock, 0);
 	T_EQ(w.ev[0][SYNC_EV_STEP], 0);
 	T_EQ(worst, 0);
-	T_CHECK(w.s.sys_peer >= 0);
-	T_EQ(w.s.sys.stratum, 2);
-	T_EQ(w.s.sys.leap, PKT_LEAP_NONE);
+	T_CHECK(w.s.sys.peer >= 0);
+	T_EQ(w.s.sys.vars.stratum, 2);
+	T_EQ(w.s.sys.vars.leap, PKT_LEAP_NONE);
 }
 
 void
