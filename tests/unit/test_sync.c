@@ -984,6 +984,325 @@ clock_refused(void)
 	T_EQ(w.s.sys.vars.leap, PKT_LEAP_NONE);
 }
 
+/* A fake authentication scheme for the hook tests: sign appends an
+ * extension field carrying a tag; the "server" appends a MAC whose
+ * digest is a checksum of everything before it; verify recomputes it. */
+struct fake_auth {
+	int signs, verifies, refuse_sign;
+	int last_src;
+	uint8_t tag;
+};
+
+static void
+digest(const uint8_t *b, size_t n, uint8_t d[16])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	for (i = 0; i < 16; i++)
+		d[i] = (uint8_t)(h >> (8 * (i % 8)));
+}
+
+static int
+fake_sign(void *ctx, int src, uint8_t *pkt, size_t *len, size_t cap)
+{
+	struct fake_auth *fa = ctx;
+	uint8_t v[4] = { fa->tag, 0, 0, 0 };
+
+	fa->signs++;
+	fa->last_src = src;
+	if (fa->refuse_sign)
+		return -1;
+	return pkt_put_ext(pkt, len, cap, 0x0204, v, sizeof(v), 1);
+}
+
+static int
+fake_verify(void *ctx, int src, const uint8_t *pkt, size_t len)
+{
+	struct fake_auth *fa = ctx;
+	struct pkt p;
+	uint8_t d[16];
+
+	fa->verifies++;
+	fa->last_src = src;
+	if (pkt_decode(pkt, len, &p) != PKT_OK || !p.has_mac ||
+	    p.mac_len != PKT_MAC_MD5_LEN)
+		return -1;
+	digest(pkt, p.mac_off + 4, d);
+	return memcmp(pkt + p.mac_off + 4, d, 16) == 0 ? 0 : -1;
+}
+
+/* The server's side of the fake scheme: a MAC after the reply. */
+static size_t
+signed_reply(const struct world *w, const struct sync_act *rq, int64_t m,
+    uint8_t *rp, size_t cap)
+{
+	uint8_t d[16];
+	size_t n = serve(w, 0, rq, m, rp);
+
+	if (n == 0)
+		return 0;
+	rp[n] = rp[n + 1] = rp[n + 2] = 0;
+	rp[n + 3] = 7; /* key id 7 */
+	digest(rp, n + 4, d);
+	if (pkt_put_mac(rp, &n, cap, 7, d, sizeof(d)) != 0)
+		return 0;
+	return n;
+}
+
+/* sign runs on every request, for its source, and what it appends goes
+ * out; a source's own hook wins over the global one; a refused request
+ * is not sent, and the poll goes on as if it had been lost. */
+static void
+auth_sign(void)
+{
+	struct world w;
+	struct fake_auth all = { .tag = 1 }, own = { .tag = 2 };
+	struct peer_auth ha = { fake_sign, fake_verify, &all };
+	struct peer_auth ho = { fake_sign, fake_verify, &own };
+	struct sync_act rq;
+	struct pkt p;
+	int64_t next;
+
+	world_init(&w, 0);
+	sync_set_auth(&w.s, -1, &ha);
+	sync_add(&w.s, &plain, MONO0);
+	rq = one_request(&w);
+	T_EQ(all.signs, 1);
+	T_EQ(all.last_src, 0);
+	T_EQ(rq.len, PKT_HDR_LEN + PKT_EXT_LAST_MIN_LEN);
+	T_EQ(pkt_decode(rq.pkt, rq.len, &p), PKT_OK);
+	T_EQ(p.n_ext, 1);
+	T_EQ(p.ext[0].type, 0x0204);
+	T_EQ(rq.pkt[p.ext[0].offset + 4], 1);
+	sync_set_auth(&w.s, 0, &ho);
+	rq = one_request(&w);
+	T_EQ(own.signs, 1);
+	T_EQ(all.signs, 1);
+	T_EQ(rq.pkt[PKT_HDR_LEN + 4], 2);
+	/* Refused: no SEND, the source still counts the poll. */
+	own.refuse_sign = 1;
+	next = sync_next_timer(&w.s);
+	rq = one_request(&w);
+	T_EQ(own.signs, 2);
+	T_EQ(rq.len, 0);
+	T_EQ(w.s.src[0].sent, 2);
+	T_EQ(w.s.src[0].sign_failed, 1);
+	T_EQ(w.s.src[0].unanswered, 2);
+	T_CHECK(sync_next_timer(&w.s) > next);
+	/* Without a hook: 48 bytes, as before. */
+	sync_set_auth(&w.s, 0, NULL);
+	sync_set_auth(&w.s, -1, NULL);
+	rq = one_request(&w);
+	T_EQ(rq.len, PKT_HDR_LEN);
+}
+
+/* verify sees every reply to an outstanding request before it is
+ * believed: a tampered one is counted and changes nothing (the request
+ * stays outstanding, no reach, no sample, no kiss, the same served
+ * snapshot); the genuine one then goes through. */
+static void
+auth_verify(void)
+{
+	struct world w;
+	struct fake_auth fa = { .tag = 3 };
+	struct peer_auth h = { NULL, fake_verify, &fa };
+	struct sync_act rq;
+	uint8_t rp[SYNC_PKT_MAX], bad[SYNC_PKT_MAX];
+	uint64_t gen;
+	size_t n;
+	int64_t m;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &plain, MONO0);
+	sync_set_auth(&w.s, 0, &h);
+	rq = one_request(&w);
+	T_EQ(rq.len, PKT_HDR_LEN); /* no sign hook: unsigned */
+	m = w.now + 2 * OWD;
+	n = signed_reply(&w, &rq, w.now, rp, sizeof(rp));
+	T_EQ(n, PKT_HDR_LEN + PKT_MAC_MD5_LEN);
+	memcpy(bad, rp, n);
+	bad[35] ^= 1; /* receive timestamp moved by a second */
+	gen = sync_snapshot(&w.s)->gen;
+	T_EQ(deliver(&w, 0, bad, n, m), 0);
+	T_EQ(fa.verifies, 1);
+	T_EQ(w.s.src[0].auth_failed, 1);
+	T_EQ(w.s.src[0].received, 0);
+	T_EQ(w.s.src[0].reach, 0);
+	T_EQ(w.s.src[0].filt.n, 0);
+	T_EQ(w.s.src[0].bogus, 0);
+	T_EQ(sync_outstanding(&w.s, 0), 1);
+	T_EQ(sync_snapshot(&w.s)->gen, gen);
+	/* Unsigned: rejected as well. */
+	T_EQ(deliver(&w, 0, rp, PKT_HDR_LEN, m), 0);
+	T_EQ(w.s.src[0].auth_failed, 2);
+	/* A forged DENY is ignored. */
+	{
+		struct fake keep = w.srv[0];
+
+		w.srv[0].sys.stratum = 0;
+		w.srv[0].sys.refid = pkt_refid_str("DENY");
+		n = serve(&w, 0, &rq, w.now, bad);
+		w.srv[0] = keep;
+		T_EQ(deliver(&w, 0, bad, n, m), 0);
+		T_EQ(w.s.src[0].kod_denied, 0);
+		T_EQ(w.ev[1][SYNC_EV_KOD], 0);
+	}
+	n = signed_reply(&w, &rq, w.now, rp, sizeof(rp));
+	T_CHECK(deliver(&w, 0, rp, n, m) > 0);
+	T_EQ(w.s.src[0].received, 1);
+	T_EQ(w.s.src[0].filt.n, 1);
+	T_EQ(w.s.src[0].auth_failed, 3);
+	T_EQ(sync_outstanding(&w.s, 0), 0);
+	/* Replies that do not answer our request never reach the hook. */
+	T_EQ(deliver(&w, 0, rp, n, m + 1), 0);
+	T_EQ(fa.verifies, 4);
+	T_EQ(w.s.src[0].bogus, 1);
+}
+
+/* The served snapshot: a new generation only when the served state
+ * changes, never written in place while current or just replaced, and
+ * sync_sys serves from it. */
+static void
+snapshot(void)
+{
+	struct world w;
+	const struct sync_snap *a, *b;
+	struct sync_snap keep;
+	struct srv_sys now;
+	int i;
+
+	world_init(&w, 0);
+	a = sync_snapshot(&w.s);
+	T_EQ(a->gen, 1);
+	T_EQ(a->sys.stratum, 16);
+	T_EQ(a->local, 0);
+	sync_add(&w.s, &ib, MONO0);
+	for (i = 0; i < 3; i++)
+		poll_once(&w, 1);
+	T_CHECK(sync_snapshot(&w.s) == a); /* nothing served changed */
+	T_EQ(a->gen, 1);
+	keep = *a;
+	poll_once(&w, 1); /* synchronized */
+	b = sync_snapshot(&w.s);
+	T_CHECK(b != a);
+	T_EQ(b->gen, 2);
+	T_EQ(b->sys.stratum, 2);
+	T_CHECK(memcmp(a, &keep, sizeof(keep)) == 0); /* left alone */
+	sync_snap_sys(b, 12345, &now);
+	T_CHECK(now.ref_ns == b->sys.ref_ns && now.stratum == 2);
+	T_CHECK(sync_sys(&w.s, 12345)->ref_ns == b->sys.ref_ns);
+	poll_once(&w, 1);
+	T_EQ(sync_snapshot(&w.s)->gen, 3); /* a clock update: ref time */
+	/* A local reference: "now" at every reading, one generation. */
+	{
+		struct sync_cfg cfg = w.s.cfg;
+
+		cfg.local_stratum = 10;
+		sync_init(&w.s, &cfg, 1, CLK0 + MONO0);
+		a = sync_snapshot(&w.s);
+		T_EQ(a->local, 1);
+		T_EQ(a->sys.ref_ns, 0);
+		T_EQ(a->sys.stratum, 10);
+		sync_snap_sys(a, CLK0 + 7 * S, &now);
+		T_EQ(now.ref_ns, CLK0 + 7 * S);
+		T_EQ(sync_sys(&w.s, CLK0 + 8 * S)->ref_ns, CLK0 + 8 * S);
+		T_EQ(sync_snapshot(&w.s)->gen, 1);
+	}
+}
+
+/* The views and accessors the shell reads instead of the core's fields. */
+static void
+views(void)
+{
+	struct world w;
+	struct sync_src_view v;
+	struct sync_sys_view y;
+	int i;
+
+	world_init(&w, 0);
+	sync_sys_info(&w.s, &y);
+	T_EQ(y.synced, 0);
+	T_EQ(y.why, SYSP_NO_SOURCES);
+	T_EQ(sync_src_info(&w.s, 0, CLK0, &v), -1);
+	T_EQ(sync_src_info(&w.s, -1, CLK0, &v), -1);
+	T_EQ(sync_src_in_use(&w.s, 0), 0);
+	sync_add(&w.s, &ib, MONO0);
+	T_EQ(sync_src_in_use(&w.s, 0), 1);
+	T_EQ(sync_outstanding(&w.s, 0), 0);
+	one_request(&w);
+	T_EQ(sync_outstanding(&w.s, 0), 1);
+	run(&w, w.now + 10 * S);
+	sync_sys_info(&w.s, &y);
+	T_EQ(y.why, SYSP_NONE_REACHABLE);
+	w.srv[0].mute = 0;
+	for (i = 0; i < 4; i++)
+		poll_once(&w, 1);
+	sync_sys_info(&w.s, &y);
+	T_EQ(y.synced, 1);
+	T_EQ(y.why, SYSP_SYNCED);
+	T_EQ(y.sys_peer, 0);
+	T_EQ(y.stratum, 2);
+	T_CHECK(y.refid == 0xC0000201u);
+	T_EQ(y.steering, 1);
+	T_EQ(y.freq_ppb, sync_freq_ppb(&w.s));
+	T_EQ(sync_has_updated(&w.s), 1);
+	T_EQ(y.updates, w.n_clock);
+	T_EQ(sync_src_info(&w.s, 0, clock_at(&w, w.now), &v), 0);
+	T_EQ(v.tally, '*');
+	T_EQ(v.sel, SEL_SYSPEER);
+	T_EQ(v.stratum, 1);
+	T_CHECK(v.refid == pkt_refid_str("GPS"));
+	T_EQ(v.leap, PKT_LEAP_NONE);
+	T_EQ(v.have_filter, 1);
+	T_EQ(v.stages, 4);
+	T_CHECK(v.delay_ns >= 2 * OWD && v.delay_ns < 2 * OWD + 100 * US);
+	T_CHECK(v.disp_ns > 0 && v.disp_ns < TS_MAXDISP_NS);
+	T_EQ(v.received, 4);
+	T_EQ(v.sent, w.s.src[0].sent);
+	T_CHECK(v.sent > v.received);
+	T_EQ(v.bogus, 0);
+	T_EQ(v.auth_failed, 0);
+	T_EQ(v.unanswered, 0);
+	T_EQ(v.reach & 1, 1);
+	T_EQ(v.last_rx_mono_ns, w.s.src[0].last_rx_mono_ns);
+}
+
+/* sync_on_sample is the way in for a sample whatever produced it: one
+ * fed directly (as a refclock or symmetric peer will) is filtered,
+ * selected and steers like one from a reply. */
+static void
+sample_entry(void)
+{
+	struct world w;
+	struct sync_act act[SYNC_MAX_ACTS];
+	struct sync_sample x;
+	size_t i, k;
+	int n0, stats = 0, clock = 0;
+	int64_t m;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &ib, MONO0);
+	past_burst(&w);
+	T_EQ(w.s.sys.peer, 0);
+	n0 = w.s.src[0].filt.n;
+	m = w.now + 3 * S;
+	x = (struct sync_sample){ 20 * US, 2 * OWD, 10 * US, clock_at(&w, m) };
+	k = sync_on_sample(&w.s, 0, &x, m, act, SYNC_MAX_ACTS);
+	for (i = 0; i < k; i++) {
+		stats += act[i].kind == SYNC_ACT_PEERSTATS &&
+		    act[i].offset_ns == 20 * US;
+		clock += act[i].kind == SYNC_ACT_CLOCK;
+	}
+	T_EQ(stats, 1);
+	T_EQ(clock, 1);
+	T_EQ(w.s.src[0].filt.n, n0 + 1);
+	T_EQ(w.s.src[0].last_rx_mono_ns, m);
+	T_EQ(sync_on_sample(&w.s, 1, &x, m, act, SYNC_MAX_ACTS), 0);
+}
+
 void
 test_sync(void)
 {
@@ -1013,4 +1332,9 @@ test_sync(void)
 	leap();
 	peer_lost();
 	quit_after_set();
+	auth_sign();
+	auth_verify();
+	snapshot();
+	views();
+	sample_entry();
 }
