@@ -8,12 +8,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "os/sfile.h"
 
 /* A drift file is one short number; anything longer is not one. */
 #define DRIFT_FILE_MAX 64
@@ -81,93 +82,20 @@ drift_read(const char *path, double *ppm)
 	return parse_ppm(buf, ppm);
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		r = write(fd, buf, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		buf += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Create tmp holding text, on stable storage: 0, or -1 with errno. */
-static int
-write_tmp(const char *tmp, const char *text)
-{
-	int fd, e;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
-	    0644);
-	if (fd < 0)
-		return -1;
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		e = errno;
-		(void)close(fd);
-		errno = e;
-		return -1;
-	}
-	return close(fd);
-}
-
-/* fsync the directory holding path, so the rename itself is durable. */
-static int
-sync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t len;
-	int fd, rc, e;
-
-	if (slash == NULL) {
-		memcpy(dir, ".", 2);
-	} else {
-		len = slash == path ? 1 : (size_t)(slash - path);
-		if (len >= sizeof(dir)) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(dir, path, len);
-		dir[len] = '\0';
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	e = errno;
-	(void)close(fd);
-	errno = e;
-	return rc;
-}
-
 int
 drift_write(const char *path, double ppm)
 {
-	char tmp[PATH_MAX], text[32];
-	int n, e;
+	char text[32];
+	int n;
 
 	if (!isfinite(ppm) || fabs(ppm) > DRIFT_MAX_PPM) {
 		errno = EINVAL;
 		return -1;
 	}
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	n = snprintf(text, sizeof(text), "%.3f\n", ppm);
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		errno = EINVAL;
 		return -1;
 	}
-	(void)snprintf(text, sizeof(text), "%.3f\n", ppm);
-	if (write_tmp(tmp, text) < 0 || rename(tmp, path) < 0) {
-		e = errno;
-		(void)unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	return sync_dir(path);
+	return sfile_replace_path(path, text, (size_t)n, 0644);
 }

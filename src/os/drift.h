@@ -20,12 +20,14 @@
 int drift_read(const char *path, double *ppm);
 
 /*
- * Replace the drift file at path with "%.3f\n" of ppm: write path.tmp
- * (mode 0644), fsync it, rename it over path, then fsync the directory.
+ * Replace the drift file at path with "%.3f\n" of ppm, atomically and
+ * never through a planted link (os/sfile: a fresh O_EXCL temporary
+ * ".NAME.XXXXXX" in the same directory, fsync, rename, directory fsync).
  * 0 on success; -1 with errno on failure (EINVAL if ppm is not finite or
- * |ppm| > DRIFT_MAX_PPM, ENAMETOOLONG if path is too long).  The temp file
- * is removed on failure.  If only the final directory fsync fails, -1 is
- * returned although path already holds the new value.
+ * |ppm| > DRIFT_MAX_PPM, ENAMETOOLONG if path is too long).  The temporary
+ * is removed on failure (a SIGKILL in between can leave one behind; it is
+ * never read).  If only the final directory fsync fails, -1 is returned
+ * although path already holds the new value.
  */
 int drift_write(const char *path, double ppm);
 

@@ -8,11 +8,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "os/sfile.h"
 
 #define NS_PER_S INT64_C(1000000000)
 #define NS_PER_DAY (INT64_C(86400) * NS_PER_S)
@@ -89,7 +91,7 @@ stats_open(struct stats_file *f, const char *dir, const char *name,
     const char *type, int enabled)
 {
 	memset(f, 0, sizeof(*f));
-	f->fp = NULL;
+	f->fd = -1;
 	if (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL) {
 		errno = EINVAL;
 		return -1;
@@ -106,23 +108,10 @@ stats_open(struct stats_file *f, const char *dir, const char *name,
 void
 stats_close(struct stats_file *f)
 {
-	if (f->fp != NULL)
-		(void)fclose(f->fp);
-	f->fp = NULL;
+	if (f->fd >= 0)
+		(void)close(f->fd);
+	f->fd = -1;
 	f->suffix[0] = '\0';
-}
-
-/* buf = DIR/PRE NAME SUF, with a '/' after DIR unless it has one. */
-static int
-join(char *buf, size_t cap, const struct stats_file *f, const char *pre,
-    const char *suf)
-{
-	size_t dlen = strlen(f->dir);
-	const char *sep = (dlen > 0 && f->dir[dlen - 1] != '/') ? "/" : "";
-	int n;
-
-	n = snprintf(buf, cap, "%s%s%s%s%s", f->dir, sep, pre, f->name, suf);
-	return fits(n, cap, ENAMETOOLONG);
 }
 
 /* The suffix of the member that now_ns belongs to, per ntpd's filegen. */
@@ -173,54 +162,64 @@ make_suffix(struct stats_file *f, int64_t now_ns, char *buf, size_t cap)
 	return fits(n, cap, ENAMETOOLONG);
 }
 
-/*
- * A regular file at DIR/NAME with one link holds data of its own (a set
- * that used to be type none): keep it as DIR/NAME.C<pid>, as ntpd does.
- * With more links it is an old hard link to a member, safe to replace.
- */
+/* dirfd of DIR ("" is the working directory). */
 static int
-set_aside(const struct stats_file *f, const char *lnk)
+open_dir(const struct stats_file *f)
 {
-	char aside[PATH_MAX], suf[32];
-	struct stat st;
-
-	if (lstat(lnk, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
-		return 0;
-	if (fits(snprintf(suf, sizeof(suf), ".C%ld", (long)getpid()),
-	        sizeof(suf), ENAMETOOLONG) < 0 ||
-	    join(aside, sizeof(aside), f, "", suf) < 0)
-		return -1;
-	return rename(lnk, aside);
+	return open(f->dir[0] ? f->dir : ".",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 /*
- * Point DIR/NAME at the current member.  A relative symlink made under a
- * temporary name and renamed into place, so readers never see DIR/NAME
- * missing and the set stays valid if DIR is moved.
+ * A regular file at NAME with one link holds data of its own (a set
+ * that used to be type none): keep it as NAME.C<pid>, as ntpd does.
+ * With more links it is an old hard link to a member, safe to replace.
  */
 static int
-update_link(const struct stats_file *f)
+set_aside(const struct stats_file *f, int dirfd)
 {
-	char lnk[PATH_MAX], tmp[PATH_MAX], target[PATH_MAX], suf[32];
+	char aside[STATS_NAME_MAX + 32];
+	struct stat st;
+
+	if (fstatat(dirfd, f->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		return 0;
+	if (fits(snprintf(aside, sizeof(aside), "%s.C%ld", f->name,
+	             (long)getpid()),
+	        sizeof(aside), ENAMETOOLONG) < 0)
+		return -1;
+	return renameat(dirfd, f->name, dirfd, aside);
+}
+
+/*
+ * Point NAME at the current member.  A relative symlink made under a
+ * temporary name and renamed into place, so readers never see NAME
+ * missing and the set stays valid if DIR is moved.  Everything is
+ * relative to dirfd: renaming over NAME replaces a planted link itself,
+ * never its target.
+ */
+static int
+update_link(const struct stats_file *f, int dirfd)
+{
+	char tmp[STATS_NAME_MAX + 32],
+	    target[STATS_NAME_MAX + STATS_SUFFIX_MAX];
 	int e;
 
-	if (join(lnk, sizeof(lnk), f, "", "") < 0 ||
-	    fits(snprintf(target, sizeof(target), "%s%s", f->name, f->suffix),
+	if (fits(snprintf(target, sizeof(target), "%s%s", f->name, f->suffix),
 	        sizeof(target), ENAMETOOLONG) < 0 ||
-	    fits(snprintf(suf, sizeof(suf), ".tmp%ld", (long)getpid()),
-	        sizeof(suf), ENAMETOOLONG) < 0 ||
-	    join(tmp, sizeof(tmp), f, ".", suf) < 0)
+	    fits(snprintf(tmp, sizeof(tmp), ".%s.tmp%ld", f->name,
+	             (long)getpid()),
+	        sizeof(tmp), ENAMETOOLONG) < 0)
 		return -1;
-	if (set_aside(f, lnk) < 0)
+	if (set_aside(f, dirfd) < 0)
 		return -1;
-	(void)unlink(tmp);
-	if (symlink(target, tmp) < 0)
+	(void)unlinkat(dirfd, tmp, 0);
+	if (symlinkat(target, dirfd, tmp) < 0)
 		return -1;
-	if (rename(tmp, lnk) < 0) {
+	if (renameat(dirfd, tmp, dirfd, f->name) < 0) {
 		e = errno;
-		(void)unlink(tmp);
+		(void)unlinkat(dirfd, tmp, 0);
 		errno = e;
 		return -1;
 	}
@@ -230,41 +229,41 @@ update_link(const struct stats_file *f)
 static int
 switch_member(struct stats_file *f, const char *suffix)
 {
-	char path[PATH_MAX];
-	int fd, e;
+	char member[STATS_NAME_MAX + STATS_SUFFIX_MAX];
+	int dirfd, e;
 
 	stats_close(f);
 	if (copy_str(f->suffix, sizeof(f->suffix), suffix) < 0 ||
-	    join(path, sizeof(path), f, "", suffix) < 0)
+	    fits(snprintf(member, sizeof(member), "%s%s", f->name, suffix),
+	        sizeof(member), ENAMETOOLONG) < 0)
 		return -1;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY,
-	    0644);
-	if (fd < 0)
+	if ((dirfd = open_dir(f)) < 0)
 		return -1;
-	f->fp = fdopen(fd, "a");
-	if (f->fp == NULL) {
+	f->fd = sfile_open_append(dirfd, member);
+	if (f->fd < 0) {
 		e = errno;
-		(void)close(fd);
+		(void)close(dirfd);
 		errno = e;
 		return -1;
 	}
 	f->link_errno = 0;
-	if (f->type != STATS_NONE && update_link(f) < 0)
+	if (f->type != STATS_NONE && update_link(f, dirfd) < 0)
 		f->link_errno = errno;
+	(void)close(dirfd);
 	return 0;
 }
 
 int
 stats_write(struct stats_file *f, int64_t now_ns, const char *line)
 {
-	char suffix[STATS_SUFFIX_MAX];
+	char suffix[STATS_SUFFIX_MAX], buf[STATS_LINE_MAX + 2];
 	int e;
 
 	if (!f->enabled)
 		return 0;
 	if (make_suffix(f, now_ns, suffix, sizeof(suffix)) < 0)
 		return -1;
-	if (f->fp == NULL || strcmp(suffix, f->suffix) != 0) {
+	if (f->fd < 0 || strcmp(suffix, f->suffix) != 0) {
 		if (switch_member(f, suffix) < 0) {
 			e = errno;
 			stats_close(f);
@@ -272,8 +271,9 @@ stats_write(struct stats_file *f, int64_t now_ns, const char *line)
 			return -1;
 		}
 	}
-	if (fputs(line, f->fp) == EOF || putc('\n', f->fp) == EOF ||
-	    fflush(f->fp) == EOF) {
+	if (fits(snprintf(buf, sizeof(buf), "%s\n", line), sizeof(buf),
+	        ENOSPC) < 0 ||
+	    sfile_write_all(f->fd, buf, strlen(buf)) < 0) {
 		/* Reopen on the next write: the member may have been removed
 		 * or the disk may have room again. */
 		e = errno;

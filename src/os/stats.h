@@ -17,13 +17,18 @@
  * atomically).  A regular file found at DIR/NAME with a single link (a
  * set that was once type none) is first renamed to DIR/NAME.C<pid>, as
  * ntpd does.  Times are UTC; nothing here reads the clock.
+ *
+ * Members are opened through os/sfile relative to a descriptor of DIR:
+ * never through a symbolic link, and only a regular file with one link
+ * that we own is appended to (a planted link or someone else's file is
+ * refused and the write fails).  Each line goes out in one write(2), so a
+ * process killed at any moment leaves whole lines.
  */
 #ifndef STRATUM_STATS_H
 #define STRATUM_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define STATS_DIR_MAX 1024
 #define STATS_NAME_MAX 64
@@ -46,7 +51,7 @@ struct stats_file {
 	char name[STATS_NAME_MAX]; /* base name, no '/' */
 	enum stats_type type;
 	int enabled;
-	FILE *fp; /* current member, NULL until written */
+	int fd; /* current member, -1 until written */
 	char
 	    suffix[STATS_SUFFIX_MAX]; /* current member's suffix, "" for none */
 	int64_t first_ns;             /* age: time of the first write */

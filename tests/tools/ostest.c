@@ -4,6 +4,9 @@
  * (stats, drift), run in a fresh directory from mkdtemp(3).
  *
  *   ostest
+ *   ostest hammer DIR      write drift, stats and pid files in DIR in a
+ *                          loop until killed (for the SIGKILL test)
+ *   ostest check DIR       every file hammer leaves parses: exit 0 or 1
  *
  * Prints "ok - ..." / "not ok - ..." lines and a final
  * "ostest: N passed, N failed"; exits 1 if any check failed.
@@ -21,6 +24,7 @@
 
 #include "os/drift.h"
 #include "os/kclk.h"
+#include "os/sfile.h"
 #include "os/stats.h"
 
 #define NS_PER_S INT64_C(1000000000)
@@ -354,7 +358,7 @@ test_none_disabled_errors(struct ot *t)
 	rc = stats_write(&f, at(20783, 0, 0), "x");
 	check(t, rc == -1 && errno == ENOENT, "missing directory: -1 ENOENT");
 	rc = stats_write(&f, at(20783, 1, 0), "x");
-	check(t, rc == -1 && f.fp == NULL, "missing directory: again -1");
+	check(t, rc == -1 && f.fd < 0, "missing directory: again -1");
 	stats_close(&f);
 }
 
@@ -370,7 +374,7 @@ test_drift_write(struct ot *t)
 	check(t, drift_write(path, -12.3456) == 0, "drift: write");
 	check_str(t, slurp(t, "ntp.drift", buf, sizeof(buf)), "-12.346\n",
 	    "drift: file is \"%.3f\\n\"");
-	check(t, !exists(t, "ntp.drift.tmp"), "drift: temp file is gone");
+	check(t, count_entries(t) == 1, "drift: no temporary left behind");
 	rc = drift_read(path, &ppm);
 	check(t, rc == 0 && ppm == -12.346, "drift: read back -12.346");
 	check(t,
@@ -427,7 +431,7 @@ test_drift_write_errors(struct ot *t)
 	check(t, mkdir(path, 0755) == 0, "drift: make a directory at path");
 	errno = 0;
 	rc = drift_write(path, 1.0);
-	check(t, rc == -1 && errno != 0 && !exists(t, "ntp.drift.tmp"),
+	check(t, rc == -1 && errno != 0 && count_entries(t) == 1,
 	    "drift: failed rename removes the temp file");
 	(void)rmdir(path);
 
@@ -463,14 +467,244 @@ test_rate_split(struct ot *t)
 	    "rate -480 ppm: within the frequency range, tick stays nominal");
 }
 
+/* A victim file outside the daemon's reach: its content must survive. */
+#define VICTIM "victim: must stay untouched\n"
+
+static int
+victim_intact(const struct ot *t)
+{
+	char buf[128];
+
+	return slurp(t, "victim", buf, sizeof(buf)) != NULL &&
+	    strcmp(buf, VICTIM) == 0;
+}
+
+static void
+plant(struct ot *t, const char *name, const char *target)
+{
+	char path[PATH_MAX];
+
+	if (symlink(target, path_of(t, name, path, sizeof(path))) != 0)
+		check(t, 0, "plant a symbolic link");
+}
+
+/* Symbolic links planted at every name the drift writer uses. */
+static void
+test_drift_symlinks(struct ot *t)
+{
+	char path[PATH_MAX], victim[PATH_MAX], buf[64];
+	struct stat st;
+	double ppm = 0;
+
+	clean_dir(t);
+	put_file(t, "victim", VICTIM);
+	path_of(t, "victim", victim, sizeof(victim));
+	plant(t, "ntp.drift.tmp", victim); /* the old fixed temp name */
+	plant(t, "ntp.drift", victim);
+	path_of(t, "ntp.drift", path, sizeof(path));
+	check(t, drift_write(path, 1.25) == 0, "drift link: write succeeds");
+	check(t, victim_intact(t), "drift link: target untouched");
+	check(t,
+	    lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	        drift_read(path, &ppm) == 0 && ppm == 1.25,
+	    "drift link: the link itself was replaced by a regular file");
+	check_str(t, slurp(t, "ntp.drift.tmp", buf, sizeof(buf)), VICTIM,
+	    "drift link: planted temp link left alone");
+}
+
+/* A planted member link, NAME link, hard link, FIFO, foreign file. */
+static void
+test_stats_plants(struct ot *t)
+{
+	char victim[PATH_MAX], path[PATH_MAX];
+	struct stats_file f;
+	struct stat st;
+	int rc;
+
+	clean_dir(t);
+	put_file(t, "victim", VICTIM);
+	path_of(t, "victim", victim, sizeof(victim));
+	plant(t, "peerstats.20261201", victim);
+	plant(t, "peerstats", victim);
+	stats_open(&f, t->dir, "peerstats", "day", 1);
+	errno = 0;
+	rc = stats_write(&f, at(20788, 10, 0), "line");
+	check(t, rc == -1 && errno == ELOOP,
+	    "stats: planted member link refused");
+	check(t, victim_intact(t), "stats: member link target untouched");
+	rc = stats_write(&f, at(20789, 10, 0), "line");
+	check(t, rc == 0 && victim_intact(t),
+	    "stats: NAME link replaced, its target untouched");
+	check(t,
+	    lstat(path_of(t, "peerstats", path, sizeof(path)), &st) == 0 &&
+	        S_ISLNK(st.st_mode),
+	    "stats: NAME is our link now");
+	stats_close(&f);
+
+	check(t,
+	    link(victim,
+	        path_of(t, "peerstats.20261203", path, sizeof(path))) == 0,
+	    "stats: plant a hard link");
+	rc = stats_write(&f, at(20790, 10, 0), "line");
+	check(t, rc == -1 && errno == EMLINK && victim_intact(t),
+	    "stats: hard link to another file refused");
+	(void)mkfifo(path_of(t, "peerstats.20261204", path, sizeof(path)),
+	    0600);
+	rc = stats_write(&f, at(20791, 10, 0), "line");
+	check(t, rc == -1 && (errno == EINVAL || errno == ENXIO),
+	    "stats: FIFO refused, no hang");
+	put_file(t, "peerstats.20261205", "");
+	if (geteuid() == 0 &&
+	    chown(path_of(t, "peerstats.20261205", path, sizeof(path)), 1, 1) ==
+	        0) {
+		rc = stats_write(&f, at(20792, 10, 0), "line");
+		check(t, rc == -1 && errno == EPERM,
+		    "stats: a file owned by another user refused");
+	}
+	stats_close(&f);
+}
+
+/* The pid-file and log-file primitives. */
+static void
+test_sfile(struct ot *t)
+{
+	char victim[PATH_MAX], path[PATH_MAX], buf[64];
+	int dfd, fd;
+
+	clean_dir(t);
+	put_file(t, "victim", VICTIM);
+	path_of(t, "victim", victim, sizeof(victim));
+	plant(t, "x.pid", victim);
+	path_of(t, "x.pid", path, sizeof(path));
+	check(t, sfile_replace_path(path, "42\n", 3, 0644) == 0,
+	    "sfile: replace over a link");
+	check(t, victim_intact(t), "sfile: link target untouched");
+	check_str(t, slurp(t, "x.pid", buf, sizeof(buf)), "42\n",
+	    "sfile: new content in place");
+	plant(t, "x.log", victim);
+	dfd = open(t->dir, O_RDONLY | O_DIRECTORY);
+	errno = 0;
+	fd = sfile_open_append(dfd, "x.log");
+	check(t, fd < 0 && errno == ELOOP && victim_intact(t),
+	    "sfile: append refuses a link");
+	if (fd >= 0)
+		(void)close(fd);
+	(void)close(dfd);
+}
+
+/* ---- hammer / check: the SIGKILL test's writer and verifier ---- */
+
+static int
+hammer(const char *dir)
+{
+	char drift[PATH_MAX], pid[PATH_MAX], line[STATS_LINE_MAX], num[32];
+	struct stats_file lf;
+	int64_t now = at(20788, 0, 0);
+	unsigned i;
+	int n;
+
+	if (snprintf(drift, sizeof(drift), "%s/ntp.drift", dir) >=
+	        (int)sizeof(drift) ||
+	    snprintf(pid, sizeof(pid), "%s/stratumd.pid", dir) >=
+	        (int)sizeof(pid))
+		return 1;
+	stats_open(&lf, dir, "loopstats", "day", 1);
+	for (i = 0;; i++) {
+		(void)drift_write(drift, (double)(i % 1000) / 7.0 - 70.0);
+		n = snprintf(num, sizeof(num), "%u\n", 100000 + i);
+		(void)sfile_replace_path(pid, num, (size_t)n, 0644);
+		now += NS_PER_S * 3600; /* a new day every 24 writes */
+		if (stats_loop_line(line, sizeof(line), now, 0.000123456,
+		        -12.345, 0.000001, 0.001, 6) > 0)
+			(void)stats_write(&lf, now, line);
+	}
+}
+
+static int
+line_ok(const char *l)
+{
+	unsigned mjd;
+	double sec, off, freq, jit, wan;
+	int tc, end = 0;
+
+	return sscanf(l, "%u %lf %lf %lf %lf %lf %d%n", &mjd, &sec, &off, &freq,
+	           &jit, &wan, &tc, &end) == 7 &&
+	    l[end] == '\n';
+}
+
+static int
+check_stats(const char *dir, const char *name)
+{
+	char path[PATH_MAX], l[512];
+	FILE *fp;
+	int bad = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path))
+		return 1;
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return 1;
+	while (fgets(l, sizeof(l), fp) != NULL)
+		if (!line_ok(l)) {
+			printf("bad line in %s: %s\n", name, l);
+			bad = 1;
+		}
+	(void)fclose(fp);
+	return bad;
+}
+
+static int
+check_dir(const char *dir)
+{
+	char path[PATH_MAX], buf[64];
+	struct dirent *de;
+	double ppm;
+	long v;
+	char *end;
+	int fd, bad = 0;
+	ssize_t r;
+	DIR *d;
+
+	(void)snprintf(path, sizeof(path), "%s/ntp.drift", dir);
+	if (access(path, F_OK) == 0 && drift_read(path, &ppm) != 0) {
+		printf("drift file does not parse\n");
+		bad = 1;
+	}
+	(void)snprintf(path, sizeof(path), "%s/stratumd.pid", dir);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		r = read(fd, buf, sizeof(buf) - 1);
+		buf[r > 0 ? r : 0] = '\0';
+		v = strtol(buf, &end, 10);
+		if (r <= 0 || v <= 0 || strcmp(end, "\n") != 0) {
+			printf("pid file does not parse: '%s'\n", buf);
+			bad = 1;
+		}
+		(void)close(fd);
+	}
+	d = opendir(dir);
+	if (d == NULL)
+		return 1;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "loopstats.", 10) == 0)
+			bad |= check_stats(dir, de->d_name);
+	(void)closedir(d);
+	return bad;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct ot t = { .dir = "/tmp/ostest.XXXXXX" };
 	const char *tmpdir = getenv("TMPDIR");
 
 	int n;
 
+	if (argc == 3 && strcmp(argv[1], "hammer") == 0)
+		return hammer(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "check") == 0)
+		return check_dir(argv[2]);
 	if (tmpdir != NULL && tmpdir[0] != '\0') {
 		n = snprintf(t.dir, sizeof(t.dir), "%s/ostest.XXXXXX", tmpdir);
 		if (n < 0 || (size_t)n >= sizeof(t.dir))
@@ -492,6 +726,9 @@ main(void)
 	test_drift_read(&t);
 	test_drift_write_errors(&t);
 	test_rate_split(&t);
+	test_drift_symlinks(&t);
+	test_stats_plants(&t);
+	test_sfile(&t);
 	clean_dir(&t);
 	(void)rmdir(t.dir);
 	printf("ostest: %d passed, %d failed\n", t.passed, t.failed);
