@@ -1409,6 +1409,18 @@ d_local(struct pctx *p, struct args *a)
 	return 0;
 }
 
+/* "seccomp 0|1": the system-call allow-list (os/sandbox), as -F. */
+static int
+d_seccomp(struct pctx *p, struct args *a)
+{
+	long v;
+
+	if (arg_long(p, a, 0, 1, &v) != 0 || arg_end(p, a) != 0)
+		return -1;
+	p->c->seccomp = (int)v;
+	return 0;
+}
+
 static int
 d_ratelimit(struct pctx *p, struct args *a)
 {
@@ -1468,6 +1480,7 @@ static const struct directive {
 	{ "clock", d_clock },
 	{ "local", d_local },
 	{ "ratelimit", d_ratelimit },
+	{ "seccomp", d_seccomp },
 };
 
 /* ntpd (and NTPsec) directives we know and do not implement. */

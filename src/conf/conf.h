@@ -182,6 +182,9 @@ struct conf {
 	int ratelimit_burst;         /* default 8 */
 	int ratelimit_enabled;
 
+	/* "seccomp 1": run under the system-call allow-list (-F 1). */
+	int seccomp;
+
 	struct conf_diag diags[CONF_MAX_DIAGS];
 	size_t n_diags;
 	size_t n_errors;

@@ -1,22 +1,44 @@
 // SPDX-License-Identifier: ISC
 /*
- * stratumd: the NTP daemon.  Parses arguments and the configuration,
- * sets up logging and signals, and hands over to the engine.
+ * stratumd: the NTP daemon.  Takes ntpd's command line (so service files
+ * written for ntpd start it unchanged), loads the configuration, and
+ * starts in an order that makes every start-up failure visible:
+ *
+ *   close inherited descriptors; parse arguments; load and check the
+ *   configuration; open the log; prepare the pid file; change root (-i);
+ *   set up the engine and bind every socket; fork (the parent waits);
+ *   write the pid file; drop privileges (-u); seccomp (-F 1); tell the
+ *   parent to exit 0; serve.
+ *
+ * Anything that fails before the last step is reported on stderr and the
+ * command exits non-zero, also when it would have gone to the background.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
 #include "daemon/engine.h"
+#include "os/ifs.h"
 #include "os/log.h"
+#include "os/priv.h"
+#include "os/proc.h"
+#include "os/sandbox.h"
 
 #define STRATUM_VERSION "0.1.0"
 #define DEFAULT_CONF "/etc/ntp.conf"
+#define MAX_IFACE_ARGS 8
+#define SLEW_ONLY_STEP_S 600.0 /* -x: ntpd's step threshold in slew mode */
+#define ERR_MAX 256
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t hup_seen;
@@ -38,70 +60,401 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: stratumd [-d] [-n] [-q] [-g] [-c FILE] [-p PIDFILE] [-V]\n"
-	    "  -c FILE     configuration file (default " DEFAULT_CONF ")\n"
-	    "  -d          stay in the foreground and log to stderr\n"
-	    "  -g          allow the first correction to exceed the panic "
+	    "usage: stratumd [options]          (ntpd's options and meanings)\n"
+	    "  -c FILE       configuration file (default " DEFAULT_CONF ")\n"
+	    "  --check       check the configuration (with -c) and exit\n"
+	    "  -n            do not fork; log to stderr\n"
+	    "  -d, -D LEVEL  debug: do not fork, log to stderr\n"
+	    "  -p PIDFILE    write the daemon's PID to PIDFILE\n"
+	    "  -g            allow the first correction to exceed the panic "
 	    "threshold\n"
-	    "  -n          check the configuration file and exit\n"
-	    "  -p PIDFILE  write the daemon's PID to PIDFILE\n"
-	    "  -q          set the clock once from the sources, then exit\n"
-	    "  -V          print the version and exit\n");
+	    "  -q            set the clock once from the sources, then exit\n"
+	    "  -x            slew: step only beyond 600 s (tinker step 600)\n"
+	    "  -u USER[:GROUP]  drop to this user and group after start-up\n"
+	    "  -i DIR        change root to DIR after start-up (config paths\n"
+	    "                are then read inside DIR)\n"
+	    "  -F 0|1        seccomp system-call allow-list off/on\n"
+	    "  -l LOGFILE    log to LOGFILE instead of syslog\n"
+	    "  -4, -6        IPv4 / IPv6 only (sources and listening)\n"
+	    "  -I IFACE      listen only on IFACE (name or address; "
+	    "repeatable)\n"
+	    "  -L            do not listen on virtual interfaces (name with "
+	    "':')\n"
+	    "  -N            run at raised priority\n"
+	    "  -s DIR        statistics directory (statsdir)\n"
+	    "  -f FILE       drift file (driftfile)\n"
+	    "  -k FILE       key file: refused, authentication is not "
+	    "implemented\n"
+	    "  -V, --version print the version and exit\n"
+	    "  -h, --help    print this help and exit\n");
 }
 
 struct opts {
 	const char *conf_path;
 	const char *pidfile;
+	const char *user;
+	const char *jail;
+	const char *logfile;
+	const char *statsdir;
+	const char *driftfile;
+	const char *keyfile;
+	const char *ifaces[MAX_IFACE_ARGS];
+	size_t n_ifaces;
+	int family;
 	int foreground;
+	int debug;
 	int check_only;
+	int raise_prio;
+	int no_virtual;
+	int slew_only;
+	int seccomp; /* -1: as the configuration says */
 	struct asc_opts asc;
 };
+
+/* ntpd's options that stratumd does not implement, refused by name. */
+static const struct {
+	int ch;
+	const char *what;
+} unsupported[] = {
+	{ 'a', "authentication (authreq) is not implemented" },
+	{ 'A', "authentication (authnoreq) is not implemented" },
+	{ 'b', "broadcast client mode is not implemented" },
+	{ 'm', "multicast client mode is not implemented" },
+	{ 'M', "the Windows multimedia timer does not apply" },
+	{ 'P', "real-time priority is not implemented (use -N)" },
+	{ 'r', "broadcast delay: broadcast mode is not implemented" },
+	{ 't', "trusted keys: authentication is not implemented" },
+	{ 'U', "interface update interval: interfaces are not rescanned" },
+	{ 'v', "setting system variables is not implemented" },
+	{ 'w', "wait-sync is not implemented" },
+	{ 'z', "setting system variables is not implemented" },
+	{ 'G', "force-step-once is not implemented (use -g)" },
+};
+
+/* "stratumd: WHAT 'ARG' (...)": one line, no usage dump. */
+static int
+bad_arg(const char *what, const char *arg)
+{
+	fprintf(stderr,
+	    "stratumd: %s '%s' (stratumd --help lists the options)\n", what,
+	    arg);
+	return -1;
+}
+
+static int
+refuse_unknown(int ch, const char *arg)
+{
+	char opt[3] = { '-', (char)ch, '\0' };
+	size_t i;
+
+	for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+		if (unsupported[i].ch == ch) {
+			fprintf(stderr,
+			    "stratumd: ntpd's option -%c is not supported: %s\n",
+			    ch, unsupported[i].what);
+			return -1;
+		}
+	if (ch == 0)
+		return bad_arg("unknown option", arg);
+	return bad_arg("unknown option", opt);
+}
+
+static int
+parse_level(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Options with an argument. */
+static int
+opt_arg(struct opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'c':
+		o->conf_path = arg;
+		break;
+	case 'p':
+		o->pidfile = arg;
+		break;
+	case 'u':
+		o->user = arg;
+		break;
+	case 'i':
+		o->jail = arg;
+		break;
+	case 'l':
+		o->logfile = arg;
+		break;
+	case 's':
+		o->statsdir = arg;
+		break;
+	case 'f':
+		o->driftfile = arg;
+		break;
+	case 'k':
+		o->keyfile = arg;
+		break;
+	case 'I':
+		if (o->n_ifaces >= MAX_IFACE_ARGS)
+			return bad_arg("too many -I options (limit 8):", arg);
+		o->ifaces[o->n_ifaces++] = arg;
+		break;
+	case 'D':
+		if (parse_level(arg, 0, 10, &o->debug) != 0)
+			return bad_arg("-D needs a level 0..10, not", arg);
+		o->foreground = 1;
+		break;
+	case 'F':
+		if (parse_level(arg, 0, 1, &o->seccomp) != 0)
+			return bad_arg("-F needs 0 or 1, not", arg);
+		break;
+	default:
+		return 1; /* not an option with an argument */
+	}
+	return 0;
+}
+
+/* Options without an argument. */
+static int
+opt_flag(struct opts *o, int ch)
+{
+	switch (ch) {
+	case '4':
+	case '6':
+		o->family = ch - '0';
+		break;
+	case 'd':
+		o->debug++;
+		o->foreground = 1;
+		break;
+	case 'n':
+		o->foreground = 1;
+		break;
+	case 'g':
+		o->asc.allow_big_first = 1;
+		break;
+	case 'q':
+		o->asc.quit_after_set = 1;
+		o->foreground = 1; /* the caller waits for the result */
+		break;
+	case 'x':
+		o->slew_only = 1;
+		break;
+	case 'N':
+		o->raise_prio = 1;
+		break;
+	case 'L':
+		o->no_virtual = 1;
+		break;
+	case 'C':
+		o->check_only = 1;
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+static const struct option long_opts[] = {
+	{ "check", no_argument, NULL, 'C' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "configfile", required_argument, NULL, 'c' },
+	{ "pidfile", required_argument, NULL, 'p' },
+	{ "nofork", no_argument, NULL, 'n' },
+	{ "panicgate", no_argument, NULL, 'g' },
+	{ "quit", no_argument, NULL, 'q' },
+	{ "slew", no_argument, NULL, 'x' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "jaildir", required_argument, NULL, 'i' },
+	{ "logfile", required_argument, NULL, 'l' },
+	{ "statsdir", required_argument, NULL, 's' },
+	{ "driftfile", required_argument, NULL, 'f' },
+	{ "keyfile", required_argument, NULL, 'k' },
+	{ "interface", required_argument, NULL, 'I' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Leading ':' reports a missing argument as ':'; the unsupported ntpd
+ * options are listed with their argument so that they parse. */
+#define OPTSTRING ":46c:dD:f:F:ghi:I:k:l:Lnp:qs:u:xNVaAbmMP:r:t:U:v:w:z:G"
 
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	int ch;
+	int ch, r;
 
-	*o = (struct opts){ .conf_path = DEFAULT_CONF };
-	while ((ch = getopt(argc, argv, "c:dgnp:qVh")) != -1) {
-		switch (ch) {
-		case 'c':
-			o->conf_path = optarg;
-			break;
-		case 'd':
-			o->foreground = 1;
-			break;
-		case 'n':
-			o->check_only = 1;
-			break;
-		case 'g':
-			o->asc.allow_big_first = 1;
-			break;
-		case 'q':
-			o->asc.quit_after_set = 1;
-			break;
-		case 'p':
-			o->pidfile = optarg;
-			break;
-		case 'V':
+	*o = (struct opts){ .conf_path = DEFAULT_CONF, .seccomp = -1 };
+	opterr = 0;
+	while (
+	    (ch = getopt_long(argc, argv, OPTSTRING, long_opts, NULL)) != -1) {
+		if (ch == 'V') {
 			printf("stratumd %s\n", STRATUM_VERSION);
 			exit(0);
-		case 'h':
+		}
+		if (ch == 'h') {
 			usage(stdout);
 			exit(0);
-		default:
-			usage(stderr);
-			return -1;
 		}
+		if (ch == ':')
+			return bad_arg("missing argument for option",
+			    argv[optind - 1]);
+		if (ch == '?')
+			return refuse_unknown(optopt, argv[optind - 1]);
+		r = opt_arg(o, ch, optarg);
+		if (r == 1)
+			r = opt_flag(o, ch);
+		if (r == 1)
+			return refuse_unknown(ch, argv[optind - 1]);
+		if (r != 0)
+			return -1;
 	}
-	if (optind != argc) {
-		fprintf(stderr, "stratumd: unexpected argument '%s'\n",
-		    argv[optind]);
-		usage(stderr);
+	if (optind != argc)
+		return bad_arg("unexpected argument", argv[optind]);
+	return 0;
+}
+
+/* ---- the command line's changes to the configuration ---- */
+
+static int
+set_path(char *dst, size_t cap, const char *src, const char *opt)
+{
+	if (strlen(src) >= cap) {
+		fprintf(stderr, "stratumd: %s: path too long (limit %zu)\n",
+		    opt, cap - 1);
+		return -1;
+	}
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+static struct conf_ifrule *
+add_ifrule(struct conf *c, enum conf_if_action act, enum conf_if_match m)
+{
+	struct conf_ifrule *r;
+
+	if (c->n_ifrules >= CONF_MAX_IFRULES) {
+		fprintf(stderr,
+		    "stratumd: too many interface rules (limit "
+		    "%d)\n",
+		    CONF_MAX_IFRULES);
+		return NULL;
+	}
+	r = &c->ifrules[c->n_ifrules++];
+	memset(r, 0, sizeof(*r));
+	r->action = act;
+	r->match = m;
+	return r;
+}
+
+/* -I NAME|ADDRESS: listen there (after "ignore all" for the first). */
+static int
+add_iface(struct conf *c, const char *s)
+{
+	struct conf_ifrule *r = add_ifrule(c, CONF_IF_LISTEN, CONF_IFM_NAME);
+
+	if (r == NULL)
+		return -1;
+	if (inet_pton(AF_INET, s, r->addr) == 1) {
+		r->match = CONF_IFM_ADDRESS;
+		r->family = 4;
+		r->prefix_len = 32;
+	} else if (inet_pton(AF_INET6, s, r->addr) == 1) {
+		r->match = CONF_IFM_ADDRESS;
+		r->family = 6;
+		r->prefix_len = 128;
+	} else if (strlen(s) < sizeof(r->name)) {
+		memcpy(r->name, s, strlen(s) + 1);
+	} else {
+		fprintf(stderr, "stratumd: -I %s: name too long\n", s);
 		return -1;
 	}
 	return 0;
 }
+
+/* -L: ignore virtual interfaces, ntpd's "name with a ':'". */
+static int
+ignore_virtual(struct conf *c)
+{
+	struct ifs_addr a[64];
+	struct conf_ifrule *r;
+	int n = ifs_list(a, 64), i;
+
+	for (i = 0; i < n; i++) {
+		if (strchr(a[i].name, ':') == NULL)
+			continue;
+		if ((r = add_ifrule(c, CONF_IF_IGNORE, CONF_IFM_NAME)) == NULL)
+			return -1;
+		snprintf(r->name, sizeof(r->name), "%.*s",
+		    (int)sizeof(r->name) - 1, a[i].name);
+	}
+	return 0;
+}
+
+static int
+apply_family(struct conf *c, int family)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_sources; i++)
+		if (c->sources[i].family == 0)
+			c->sources[i].family = family;
+	return add_ifrule(c, CONF_IF_IGNORE,
+	           family == 4 ? CONF_IFM_IPV6 : CONF_IFM_IPV4) == NULL
+	    ? -1
+	    : 0;
+}
+
+static int
+apply_opts(struct conf *c, const struct opts *o)
+{
+	size_t i;
+
+	if (o->keyfile != NULL) {
+		fprintf(stderr,
+		    "stratumd: -k %s: symmetric-key authentication is not "
+		    "implemented yet; refusing to run unauthenticated\n",
+		    o->keyfile);
+		return -1;
+	}
+	if ((o->statsdir &&
+	        set_path(c->statsdir, sizeof(c->statsdir), o->statsdir, "-s") !=
+	            0) ||
+	    (o->driftfile &&
+	        set_path(c->driftfile, sizeof(c->driftfile), o->driftfile,
+	            "-f") != 0) ||
+	    (o->logfile &&
+	        set_path(c->logfile, sizeof(c->logfile), o->logfile, "-l") !=
+	            0))
+		return -1;
+	if (o->slew_only)
+		c->tinker_step_s = SLEW_ONLY_STEP_S;
+	if (o->seccomp >= 0)
+		c->seccomp = o->seccomp;
+	if (o->family && apply_family(c, o->family) != 0)
+		return -1;
+	if (o->n_ifaces > 0 &&
+	    add_ifrule(c, CONF_IF_IGNORE, CONF_IFM_ALL) == NULL)
+		return -1;
+	for (i = 0; i < o->n_ifaces; i++)
+		if (add_iface(c, o->ifaces[i]) != 0)
+			return -1;
+	if (o->no_virtual && ignore_virtual(c) != 0)
+		return -1;
+	return 0;
+}
+
+/* ---- start-up ---- */
 
 /* Load and report; diagnostics always go to stderr so that an operator
  * starting the daemon sees them before it detaches. */
@@ -120,15 +473,15 @@ load_conf(struct conf *c, const char *path)
 	return rc;
 }
 
-static int
-write_pidfile(const char *path)
+/* The warnings again where the log goes, when that is not stderr. */
+static void
+log_warnings(const struct logger *lg, const struct conf *c)
 {
-	FILE *f = fopen(path, "w");
+	size_t i;
 
-	if (f == NULL)
-		return -1;
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f);
+	for (i = 0; i < c->n_diags; i++)
+		if (c->diags[i].level == CONF_WARNING)
+			log_msg(lg, LOG_WARNING, "%s", c->diags[i].text);
 }
 
 static void
@@ -148,11 +501,6 @@ install_signals(void)
 static void
 log_plan(const struct logger *lg, const struct conf *c)
 {
-	if (c->leapfile[0])
-		log_msg(lg, LOG_WARNING,
-		    "leapfile %s: not read in this version "
-		    "(leap seconds come from the sources)",
-		    c->leapfile);
 	if (c->n_sources == 0 && c->local_stratum)
 		log_msg(lg, LOG_INFO,
 		    "serving the local clock at stratum %d "
@@ -182,29 +530,157 @@ log_cmdline(const struct logger *lg, int argc, char **argv)
 	log_msg(lg, LOG_INFO, "Command line: %s", line);
 }
 
-static int
-serve(struct conf *c, const struct opts *o, struct logger *lg)
+/* After the engine found no socket: say why in words, from what a bind
+ * of the wildcard address to the same port gets. */
+static void
+explain_bind(const struct logger *lg, uint16_t port)
 {
-	struct engine e;
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		.sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), e;
+
+	if (fd < 0)
+		return;
+	e = bind(fd, (const struct sockaddr *)&a, sizeof(a)) == 0 ? 0 : errno;
+	(void)close(fd);
+	if (e == EACCES || e == EPERM)
+		log_msg(lg, LOG_ERR,
+		    "cannot listen: port %u needs root or "
+		    "CAP_NET_BIND_SERVICE",
+		    (unsigned)port);
+	else if (e == EADDRINUSE)
+		log_msg(lg, LOG_ERR,
+		    "cannot listen: port %u: address already in use by "
+		    "another process",
+		    (unsigned)port);
+}
+
+/* Everything the running daemon holds besides the engine. */
+struct run {
+	struct logger lg;
+	struct proc_pidfile pid;
+	struct proc_detach det;
+	struct priv_user user;
+	int devnull;
+};
+
+static int
+open_log(struct run *r, const struct conf *c, const struct opts *o)
+{
+	log_open(&r->lg, "stratumd", o->foreground);
+	if (o->debug > 0)
+		r->lg.min_prio = LOG_DEBUG;
+	if (c->logfile[0] && log_open_file(&r->lg, c->logfile) != 0) {
+		fprintf(stderr, "stratumd: cannot open log file %s: %s\n",
+		    c->logfile, strerror(errno));
+		return -1;
+	}
+	if (!o->foreground)
+		log_set_stderr(&r->lg, 1); /* until detached */
+	if (!o->foreground || c->logfile[0])
+		log_warnings(&r->lg, c);
+	return 0;
+}
+
+/* Before the engine: what needs the host's file system and root. */
+static int
+prepare(struct run *r, const struct conf *c, const struct opts *o)
+{
+	char err[ERR_MAX];
+
+	r->pid.dirfd = -1;
+	r->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (o->user && priv_parse_user(o->user, &r->user, err, sizeof(err))) {
+		fprintf(stderr, "stratumd: -u %s: %s\n", o->user, err);
+		return -1;
+	}
+	if (open_log(r, c, o) != 0)
+		return -1;
+	if (o->pidfile && proc_pidfile_open(&r->pid, o->pidfile) != 0) {
+		log_msg(&r->lg, LOG_ERR, "cannot open the directory of %s: %s",
+		    o->pidfile, strerror(errno));
+		return -1;
+	}
+	if (!o->foreground && chdir("/") != 0)
+		return -1;
+	if (o->raise_prio && setpriority(PRIO_PROCESS, 0, -10) != 0)
+		log_msg(&r->lg, LOG_WARNING, "-N: cannot raise priority: %s",
+		    strerror(errno));
+	if (o->jail && priv_chroot(o->jail) != 0) {
+		log_msg(&r->lg, LOG_ERR, "-i %s: cannot change root: %s",
+		    o->jail, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* After binding: detach, pid file, privileges, seccomp. */
+static int
+lock_down(struct run *r, const struct conf *c, const struct opts *o)
+{
+	char err[ERR_MAX];
+
+	if (!o->foreground && proc_detach_begin(&r->det, r->devnull) != 0) {
+		log_msg(&r->lg, LOG_ERR, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (r->pid.dirfd >= 0 && proc_pidfile_write(&r->pid, getpid()) != 0) {
+		log_msg(&r->lg, LOG_ERR, "cannot write %s: %s", o->pidfile,
+		    strerror(errno));
+		return -1;
+	}
+	if (o->user &&
+	    priv_drop(&r->user, c->clock == CONF_CLOCK_SYSTEM, err,
+	        sizeof(err)) != 0) {
+		log_msg(&r->lg, LOG_ERR, "-u %s: %s", o->user, err);
+		return -1;
+	}
+	if (priv_no_new_privs() != 0)
+		log_msg(&r->lg, LOG_WARNING, "PR_SET_NO_NEW_PRIVS: %s",
+		    strerror(errno));
+	if (c->seccomp && sandbox_seccomp() != 0) {
+		log_msg(&r->lg, LOG_ERR, "seccomp: %s", strerror(errno));
+		return -1;
+	}
+	if (o->user)
+		log_msg(&r->lg, LOG_INFO, "running as uid %ld gid %ld%s",
+		    (long)r->user.uid, (long)r->user.gid,
+		    c->clock == CONF_CLOCK_SYSTEM ? " with CAP_SYS_TIME"
+		                                  : ", no capabilities");
+	if (c->seccomp)
+		log_msg(&r->lg, LOG_INFO, "seccomp allow-list active");
+	return 0;
+}
+
+/* Start and run: the exit status, or -1 when start-up failed. */
+static int
+serve(struct run *r, struct conf *c, const struct opts *o)
+{
+	static struct engine e; /* large; kept off the stack */
 	int rc;
 
 	install_signals(); /* first: an early SIGHUP must not kill us */
-	eng_init(&e, c, lg, &o->asc);
+	eng_init(&e, c, &r->lg, &o->asc);
 	if (eng_open_sockets(&e) < 0) {
+		explain_bind(&r->lg, c->port);
 		eng_close(&e);
-		return 1;
+		return -1;
 	}
-	log_plan(lg, c);
-	if (o->pidfile && write_pidfile(o->pidfile) != 0)
-		log_msg(lg, LOG_ERR, "cannot write %s: %s", o->pidfile,
-		    strerror(errno));
+	if (lock_down(r, c, o) != 0) {
+		eng_close(&e);
+		return -1;
+	}
+	log_plan(&r->lg, c);
+	if (!o->foreground) {
+		log_set_stderr(&r->lg, 0);
+		proc_detach_finish(&r->det);
+	}
 	rc = eng_run(&e, &stop_signal, &hup_seen);
 	if (stop_signal)
-		log_msg(lg, LOG_NOTICE, "exiting on signal %d",
+		log_msg(&r->lg, LOG_NOTICE, "exiting on signal %d",
 		    (int)stop_signal);
 	eng_close(&e);
-	if (o->pidfile)
-		unlink(o->pidfile);
+	proc_pidfile_close(&r->pid);
 	return rc;
 }
 
@@ -212,10 +688,11 @@ int
 main(int argc, char **argv)
 {
 	static struct conf c; /* large; kept off the stack */
-	struct logger lg;
+	struct run r;
 	struct opts o;
 	int rc;
 
+	proc_close_inherited();
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	if (load_conf(&c, o.conf_path) != 0) {
@@ -223,19 +700,27 @@ main(int argc, char **argv)
 		    o.conf_path, c.n_errors);
 		return 1;
 	}
+	if (apply_opts(&c, &o) != 0) {
+		fprintf(stderr, "stratumd: not started\n");
+		return 1;
+	}
 	if (o.check_only) {
 		printf("%s: configuration OK (%zu warning(s))\n", o.conf_path,
 		    c.n_warnings);
 		return 0;
 	}
-	if (!o.foreground && daemon(0, 0) != 0) {
-		fprintf(stderr, "stratumd: daemon: %s\n", strerror(errno));
+	memset(&r, 0, sizeof(r));
+	if (prepare(&r, &c, &o) != 0) {
+		fprintf(stderr, "stratumd: not started\n");
 		return 1;
 	}
-	log_open(&lg, "stratumd", o.foreground);
-	log_msg(&lg, LOG_NOTICE, "stratumd %s: starting", STRATUM_VERSION);
-	log_cmdline(&lg, argc, argv);
-	rc = serve(&c, &o, &lg);
-	log_close(&lg);
+	log_msg(&r.lg, LOG_NOTICE, "stratumd %s: starting", STRATUM_VERSION);
+	log_cmdline(&r.lg, argc, argv);
+	rc = serve(&r, &c, &o);
+	if (rc < 0) {
+		log_msg(&r.lg, LOG_ERR, "not started");
+		rc = 1;
+	}
+	log_close(&r.lg);
 	return rc;
 }
