@@ -575,8 +575,7 @@ open_log(struct run *r, const struct conf *c, const struct opts *o)
 		    c->logfile, strerror(errno));
 		return -1;
 	}
-	if (!o->foreground)
-		log_set_stderr(&r->lg, 1); /* until detached */
+	log_set_stderr(&r->lg, 1); /* start-up failures reach the caller */
 	if (!o->foreground || c->logfile[0])
 		log_warnings(&r->lg, c);
 	return 0;
@@ -671,10 +670,12 @@ serve(struct run *r, struct conf *c, const struct opts *o)
 		return -1;
 	}
 	log_plan(&r->lg, c);
-	if (!o->foreground) {
-		log_set_stderr(&r->lg, 0);
+	/* Started: stderr keeps a copy only in the foreground without a
+	 * log file, or when debugging. */
+	log_set_stderr(&r->lg,
+	    o->foreground && (o->debug > 0 || c->logfile[0] == '\0'));
+	if (!o->foreground)
 		proc_detach_finish(&r->det);
-	}
 	rc = eng_run(&e, &stop_signal, &hup_seen);
 	if (stop_signal)
 		log_msg(&r->lg, LOG_NOTICE, "exiting on signal %d",

@@ -7,6 +7,9 @@
  *   ostest hammer DIR      write drift, stats and pid files in DIR in a
  *                          loop until killed (for the SIGKILL test)
  *   ostest check DIR       every file hammer leaves parses: exit 0 or 1
+ *   ostest priv USER KEEP  drop to USER[:GROUP] keeping CAP_SYS_TIME if
+ *                          KEEP is 1, then print /proc/self/status's
+ *                          Uid, Gid, Groups, Cap* and NoNewPrivs lines
  *
  * Prints "ok - ..." / "not ok - ..." lines and a final
  * "ostest: N passed, N failed"; exits 1 if any check failed.
@@ -15,15 +18,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "os/drift.h"
 #include "os/kclk.h"
+#include "os/priv.h"
+#include "os/sandbox.h"
 #include "os/sfile.h"
 #include "os/stats.h"
 
@@ -693,6 +701,67 @@ check_dir(const char *dir)
 	return bad;
 }
 
+/* ---- priv: the privilege drop, observed from /proc ---- */
+
+static int
+priv(const char *spec, const char *keep)
+{
+	struct priv_user u;
+	char err[256], l[256];
+	FILE *fp;
+
+	if (priv_parse_user(spec, &u, err, sizeof(err)) != 0 ||
+	    priv_drop(&u, strcmp(keep, "1") == 0, err, sizeof(err)) != 0 ||
+	    priv_no_new_privs() != 0) {
+		printf("priv: %s\n", err);
+		return 1;
+	}
+	fp = fopen("/proc/self/status", "r");
+	if (fp == NULL)
+		return 1;
+	while (fgets(l, sizeof(l), fp) != NULL)
+		if (strncmp(l, "Uid:", 4) == 0 || strncmp(l, "Gid:", 4) == 0 ||
+		    strncmp(l, "Groups:", 7) == 0 ||
+		    strncmp(l, "Cap", 3) == 0 ||
+		    strncmp(l, "NoNewPrivs:", 11) == 0)
+			fputs(l, stdout);
+	(void)fclose(fp);
+	return 0;
+}
+
+/* The seccomp filter: a child doing only allowed calls exits 0, a child
+ * making a call off the list dies of SIGSYS. */
+static int
+sandboxed_child(int violate)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		if (sandbox_seccomp() != 0)
+			_exit(3);
+		(void)getpid();
+		if (violate)
+			(void)syscall(SYS_ptrace, 0, 0, 0, 0);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
+}
+
+static void
+test_seccomp(struct ot *t)
+{
+	int st = sandboxed_child(0);
+
+	check(t, WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "seccomp: allowed calls run");
+	st = sandboxed_child(1);
+	check(t, WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+	    "seccomp: a call off the list kills with SIGSYS");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -705,6 +774,8 @@ main(int argc, char **argv)
 		return hammer(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "check") == 0)
 		return check_dir(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "priv") == 0)
+		return priv(argv[2], argv[3]);
 	if (tmpdir != NULL && tmpdir[0] != '\0') {
 		n = snprintf(t.dir, sizeof(t.dir), "%s/ostest.XXXXXX", tmpdir);
 		if (n < 0 || (size_t)n >= sizeof(t.dir))
@@ -729,6 +800,7 @@ main(int argc, char **argv)
 	test_drift_symlinks(&t);
 	test_stats_plants(&t);
 	test_sfile(&t);
+	test_seccomp(&t);
 	clean_dir(&t);
 	(void)rmdir(t.dir);
 	printf("ostest: %d passed, %d failed\n", t.passed, t.failed);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# Least privilege (issue 7 item 6), observed from /proc inside a user
+# namespace whose uids map to the host's: stratumd binds port 123 as root,
+# then runs as the -u user with no capability (clock none/virtual), with
+# NoNewPrivs set; -F 1 adds the seccomp filter; -i changes its root; the
+# drop keeps exactly CAP_SYS_TIME when the system backend would need it
+# (shown with ostest, which drops the same way without touching a clock).
+USERNS_CHECKS="uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time"
+source "$(dirname "$0")/../lib.sh"
+userns_enter "$@"
+
+status() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
+
+conf=$T_TMP/priv.conf
+printf '%s\n' "port 123" "interface ignore all" "interface listen 127.0.0.1" \
+	"clock none" "local stratum 10" "server time.invalid iburst" >"$conf"
+chmod 755 "$T_TMP"
+
+start_bg "$T_TMP/a.log" "$BUILD/stratumd" -d -u 65534:65534 -c "$conf"
+A=$BG_PID
+wait_for_log "$T_TMP/a.log" "running as uid" 5
+check "uid 65534 after start (Uid: $(status $A Uid))" \
+	test "$(status $A Uid)" = "$(printf '65534\t65534\t65534\t65534')"
+check "gid 65534, no other group (Gid: $(status $A Gid), Groups: $(status $A Groups))" \
+	test "$(status $A Gid)" = "$(printf '65534\t65534\t65534\t65534')" -a \
+	"$(status $A Groups | tr -d ' ')" = 65534
+check "no capability with clock none (CapEff $(status $A CapEff), CapPrm $(status $A CapPrm))" \
+	test "$(status $A CapEff)" = 0000000000000000 -a \
+	"$(status $A CapPrm)" = 0000000000000000
+check "NoNewPrivs set" test "$(status $A NoNewPrivs)" = 1
+out=$(timeout 10 "$BUILD/stratum" query -c 1 127.0.0.1 2>&1)
+check "port 123 bound before the drop, served after it" \
+	grep -q "^.*adjust time server 127.0.0.1" <<<"$out"
+wait_for_log "$T_TMP/a.log" "cannot resolve time.invalid" 5
+check "the resolver child is forked after the drop (log order)" \
+	test "$(grep -n 'running as uid' "$T_TMP/a.log" | cut -d: -f1)" -lt \
+	"$(grep -n 'cannot resolve' "$T_TMP/a.log" | head -n1 | cut -d: -f1)"
+stop_bg $A
+
+mkdir -p "$T_TMP/jail"
+start_bg "$T_TMP/b.log" "$BUILD/stratumd" -d -u nobody -F 1 -i "$T_TMP/jail" \
+	-c "$conf"
+B=$BG_PID
+wait_for_log "$T_TMP/b.log" "seccomp allow-list active" 5
+check "seccomp filter on with -F 1 (Seccomp: $(status $B Seccomp))" \
+	test "$(status $B Seccomp)" = 2
+check "chroot with -i ($(readlink /proc/$B/root))" \
+	test "$(readlink /proc/$B/root)" = "$T_TMP/jail"
+out=$(timeout 10 "$BUILD/stratum" query -c 2 -i 0.2 127.0.0.1 2>&1)
+check "served under seccomp and chroot" grep -q "adjust time server" <<<"$out"
+check "still running under seccomp" kill -0 $B
+stop_bg $B
+check "exited cleanly on SIGTERM" grep -q "exiting on signal 15" "$T_TMP/b.log"
+
+out=$("$BUILD/ostest" priv 65534:65534 1)
+check "system backend's drop keeps exactly CAP_SYS_TIME (CapEff $(sed -n 's/^CapEff:\t//p' <<<"$out"))" \
+	grep -q "^CapEff:[[:space:]]*0000000002000000$" <<<"$out"
+
+out=$("$BUILD/stratumd" -d -u no-such-user-here -c "$conf" 2>&1)
+rc=$?
+check "unknown user refused before start (exit $rc): $(head -n1 <<<"$out")" \
+	test $rc -ne 0 -a -n "$(grep 'unknown user' <<<"$out")"
+finish
