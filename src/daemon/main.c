@@ -575,7 +575,8 @@ open_log(struct run *r, const struct conf *c, const struct opts *o)
 		    c->logfile, strerror(errno));
 		return -1;
 	}
-	log_set_stderr(&r->lg, 1); /* start-up failures reach the caller */
+	/* Until started, failures reach the caller's terminal. */
+	log_set_stderr(&r->lg, o->foreground ? LOG_DEBUG : LOG_WARNING);
 	if (!o->foreground || c->logfile[0])
 		log_warnings(&r->lg, c);
 	return 0;
@@ -673,7 +674,8 @@ serve(struct run *r, struct conf *c, const struct opts *o)
 	/* Started: stderr keeps a copy only in the foreground without a
 	 * log file, or when debugging. */
 	log_set_stderr(&r->lg,
-	    o->foreground && (o->debug > 0 || c->logfile[0] == '\0'));
+	    o->foreground && (o->debug > 0 || c->logfile[0] == '\0') ? LOG_DEBUG
+	                                                             : -1);
 	if (!o->foreground)
 		proc_detach_finish(&r->det);
 	rc = eng_run(&e, &stop_signal, &hup_seen);

@@ -17,7 +17,7 @@ void
 log_open(struct logger *lg, const char *ident, int to_stderr)
 {
 	lg->ident = ident;
-	lg->to_stderr = to_stderr;
+	lg->stderr_prio = to_stderr ? LOG_DEBUG : -1;
 	lg->to_syslog = !to_stderr;
 	lg->fd = -1;
 	lg->min_prio = LOG_INFO;
@@ -50,9 +50,9 @@ log_open_file(struct logger *lg, const char *path)
 }
 
 void
-log_set_stderr(struct logger *lg, int on)
+log_set_stderr(struct logger *lg, int prio)
 {
-	lg->to_stderr = on;
+	lg->stderr_prio = prio;
 }
 
 void
@@ -134,7 +134,7 @@ log_msg(const struct logger *lg, int prio, const char *fmt, ...)
 		syslog(prio, "%s", text);
 	if (lg->fd >= 0)
 		write_line(lg, lg->fd, text);
-	if (lg->to_stderr)
+	if (prio <= lg->stderr_prio)
 		write_line(lg, STDERR_FILENO, text);
 	errno = e;
 }

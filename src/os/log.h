@@ -14,7 +14,7 @@
 
 struct logger {
 	const char *ident;
-	int to_stderr;
+	int stderr_prio; /* highest priority copied to stderr, -1 none */
 	int to_syslog;
 	int fd;       /* log file (O_APPEND), -1 none */
 	int min_prio; /* messages above this syslog priority are dropped */
@@ -31,8 +31,9 @@ void log_open(struct logger *lg, const char *ident, int to_stderr);
  */
 int log_open_file(struct logger *lg, const char *path);
 
-/* Also (on 1) or no longer (0) copy lines to stderr. */
-void log_set_stderr(struct logger *lg, int on);
+/* Copy lines of priority prio or more urgent (LOG_WARNING copies
+ * warnings and errors, LOG_DEBUG everything) to stderr; -1 none. */
+void log_set_stderr(struct logger *lg, int prio);
 
 void log_close(struct logger *lg);
 

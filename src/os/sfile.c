@@ -6,6 +6,7 @@
  */
 #include "os/sfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #define TMP_TRIES 16
+#define TMP_SUFFIX_LEN 6
 
 int
 sfile_dir_open(const char *path, int *dirfd, char *name, size_t cap)
@@ -115,12 +117,41 @@ sfile_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Remove temporaries ".NAME.XXXXXX" of name that a process killed in the
+ * middle of sfile_replace left behind.  Only names of exactly that shape
+ * go, with unlinkat, which removes a link itself and never its target.
+ */
+static void
+remove_stale(int dirfd, const char *name)
+{
+	size_t len = strlen(name);
+	struct dirent *de;
+	DIR *d;
+	int fd = dup(dirfd);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		(void)close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] == '.' &&
+		    strncmp(de->d_name + 1, name, len) == 0 &&
+		    de->d_name[len + 1] == '.' &&
+		    strlen(de->d_name + len + 2) == TMP_SUFFIX_LEN)
+			(void)unlinkat(dirfd, de->d_name, 0);
+	(void)closedir(d);
+}
+
 /* A new, empty temporary ".NAME.XXXXXX" in dirfd; its name goes to tmp. */
 static int
 make_tmp(int dirfd, const char *name, char *tmp, size_t cap, int mode)
 {
 	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char r[6];
+	unsigned char r[TMP_SUFFIX_LEN];
 	int i, k, fd, n;
 
 	for (i = 0; i < TMP_TRIES; i++) {
@@ -153,6 +184,7 @@ sfile_replace(int dirfd, const char *name, const void *data, size_t len,
 	char tmp[SFILE_NAME_MAX + 16];
 	int fd, e;
 
+	remove_stale(dirfd, name);
 	fd = make_tmp(dirfd, name, tmp, sizeof(tmp), mode);
 	if (fd < 0)
 		return -1;

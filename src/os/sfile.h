@@ -38,7 +38,8 @@ int sfile_open_append(int dirfd, const char *name);
  * temporary ".NAME.XXXXXX" (random suffix, O_CREAT|O_EXCL|O_NOFOLLOW, so
  * a planted file or link is never written through; a name taken is
  * retried), fsync it, rename it over name, fsync the directory.  The
- * temporary is removed on failure.  0, or -1 with errno.  If only the
+ * temporary is removed on failure, and temporaries of name that a killed
+ * process left behind are removed first.  0, or -1 with errno.  If only the
  * final directory fsync fails, -1 is returned although name already holds
  * the new data.
  */

@@ -6,7 +6,7 @@
 # NoNewPrivs set; -F 1 adds the seccomp filter; -i changes its root; the
 # drop keeps exactly CAP_SYS_TIME when the system backend would need it
 # (shown with ostest, which drops the same way without touching a clock).
-USERNS_CHECKS="uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time"
+USERNS_CHECKS="ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time"
 source "$(dirname "$0")/../lib.sh"
 userns_enter "$@"
 
@@ -56,6 +56,23 @@ check "exited cleanly on SIGTERM" grep -q "exiting on signal 15" "$T_TMP/b.log"
 out=$("$BUILD/ostest" priv 65534:65534 1)
 check "system backend's drop keeps exactly CAP_SYS_TIME (CapEff $(sed -n 's/^CapEff:\t//p' <<<"$out"))" \
 	grep -q "^CapEff:[[:space:]]*0000000002000000$" <<<"$out"
+
+# The seed's service line for ntpd, unchanged: daemon mode, pid file, -g, -u.
+"$BUILD/stratumd" -p "$T_TMP/ntpd.pid" -g -u 65534:65534 -c "$conf" 2>"$T_TMP/c.err"
+rc=$?
+C=$(cat "$T_TMP/ntpd.pid" 2>/dev/null)
+[ -n "$C" ] && T_PIDS="$T_PIDS $C"
+check "ntpd's 'ntpd -p PIDFILE -g -u 65534:65534' starts it (exit $rc, pid $C)" \
+	test $rc -eq 0 -a -n "$C" -a -d "/proc/$C"
+check "detached: the pid file's process runs as uid 65534" \
+	test "$(status "$C" Uid | cut -f1)" = 65534
+[ -n "$C" ] && kill "$C"
+
+out=$(setpriv --reuid 65534 --regid 65534 --clear-groups \
+	"$BUILD/stratumd" -c "$conf" 2>&1)
+rc=$?
+check "port 123 without privilege: exit $rc, in words" \
+	test $rc -eq 1 -a -n "$(grep 'port 123 needs root or CAP_NET_BIND_SERVICE' <<<"$out")"
 
 out=$("$BUILD/stratumd" -d -u no-such-user-here -c "$conf" 2>&1)
 rc=$?

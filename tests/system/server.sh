@@ -97,6 +97,15 @@ wait $second 2>/dev/null
 rc=$?
 check "a second daemon on a taken port exits non-zero ($rc)" test $rc -ne 0
 check "and logs the bind failure" grep -q "bind(127.0.0.1:$PORT) failed: Address already in use" "$T_TMP/second.log"
+check "in words" grep -q "port $PORT: address already in use by another process" "$T_TMP/second.log"
+# The same in daemon mode: sockets are bound before it detaches, so the
+# failure reaches the terminal and the exit status (it used to exit 0).
+out=$(timeout 10 "$BUILD/stratumd" -c "$T_TMP/first.conf" 2>&1)
+rc=$?
+check "daemon mode: a taken port exits $rc before detaching" test $rc -eq 1
+check "daemon mode: says why on stderr" \
+	grep -q "address already in use by another process" <<<"$out"
+check "daemon mode: and that it did not start" grep -q "not started" <<<"$out"
 stop_bg "$first"
 
 finish
