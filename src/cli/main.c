@@ -64,11 +64,21 @@ parse_num(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
+/* Every error is one line, "stratum: ...", never followed by the whole
+ * usage text. */
 static int
 bad_value(int opt, const char *arg)
 {
 	fprintf(stderr, "stratum: invalid value '%s' for -%c\n", arg, opt);
 	return -1;
+}
+
+static void
+hint(void)
+{
+	fprintf(stderr,
+	    "stratum: 'stratum --help' lists the commands and "
+	    "options\n");
 }
 
 static int
@@ -110,7 +120,8 @@ parse_args(int argc, char **argv, struct cli *c)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "p:c:t:i:46vjbh", lopts, NULL)) !=
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":p:c:t:i:46vjbh", lopts, NULL)) !=
 	    -1) {
 		if (ch == '4' || ch == '6')
 			c->q.family = ch == '4' ? 4 : 6;
@@ -125,8 +136,15 @@ parse_args(int argc, char **argv, struct cli *c)
 		else if (ch == 'h') {
 			usage(stdout);
 			exit(0);
+		} else if (ch == ':') {
+			fprintf(stderr, "stratum: option '%s' needs a value\n",
+			    argv[optind - 1]);
+			return -1;
+		} else if (ch == '?') {
+			fprintf(stderr, "stratum: unknown option '%s'\n",
+			    argv[optind - 1]);
+			return -1;
 		} else if (parse_opt(c, ch, optarg) != 0) {
-			usage(stderr);
 			return -1;
 		}
 	}
@@ -144,7 +162,7 @@ resolve_all(char **names, int n, const struct qry_opts *o, struct qry_target *t,
 {
 	struct udp_peer addrs[16];
 	const char *err;
-	int i, k, got, bad = 0;
+	int i, k, got, bad = 0, total = 0;
 
 	*nt = 0;
 	for (i = 0; i < n; i++) {
@@ -155,8 +173,16 @@ resolve_all(char **names, int n, const struct qry_opts *o, struct qry_target *t,
 			bad = 1;
 			continue;
 		}
+		total += got;
 		for (k = 0; k < got && *nt < QRY_MAX_TARGETS; k++)
 			qry_target_init(&t[(*nt)++], names[i], &addrs[k]);
+	}
+	if (total > QRY_MAX_TARGETS) {
+		fprintf(stderr,
+		    "stratum: %d server addresses; at most %d can be asked at "
+		    "once\n",
+		    total, QRY_MAX_TARGETS);
+		return -2;
 	}
 	return bad ? -1 : 0;
 }
@@ -204,7 +230,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (argc >= 2 && strcmp(argv[1], "-V") == 0) {
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
 		printf("stratum %s\n", STRATUM_VERSION);
 		return 0;
 	}
@@ -213,19 +240,25 @@ main(int argc, char **argv)
 		if (argc >= 2)
 			fprintf(stderr, "stratum: unknown command '%s'\n",
 			    argv[1]);
-		usage(stderr);
+		else
+			fprintf(stderr, "stratum: no command given\n");
+		hint();
 		return 2;
 	}
 	c.sync = strcmp(argv[1], "sync") == 0;
 	c.r.sync = c.sync;
-	if (parse_args(argc - 1, argv + 1, &c) != 0)
+	if (parse_args(argc - 1, argv + 1, &c) != 0) {
+		hint();
 		return 2;
+	}
 	if (optind + 1 >= argc) {
 		fprintf(stderr, "stratum: no server given\n");
 		return 2;
 	}
 	rc = resolve_all(argv + optind + 1, argc - optind - 1, &c.q, targets,
 	    &nt);
+	if (rc == -2)
+		return 2;
 	if (nt > 0 && qry_run(targets, nt, &c.q) != 0) {
 		fprintf(stderr, "stratum: %s\n", strerror(errno));
 		return 1;

@@ -36,6 +36,8 @@ struct frame {
 	ino_t ino;
 	int has_id; /* dev/ino valid (not for conf_load_text's buffer) */
 	int line;
+	int known;   /* a directive we know has been read from this file */
+	int not_ntp; /* its first directive was unknown: not read further */
 };
 
 struct pctx {
@@ -54,6 +56,33 @@ struct args {
 static void parse_stream(struct pctx *p, struct tok_reader *r);
 
 /* ---- diagnostics ---- */
+
+/* Copy text with control bytes and DEL written as \xNN, so that a
+ * diagnostic can neither forge lines nor drive a terminal. */
+static void
+escape_copy(char *dst, size_t cap, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	unsigned char ch;
+
+	for (; *src != '\0'; src++) {
+		ch = (unsigned char)*src;
+		if (ch >= 0x20 && ch != 0x7f) {
+			if (o + 1 >= cap)
+				break;
+			dst[o++] = (char)ch;
+			continue;
+		}
+		if (o + 4 >= cap)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[ch >> 4];
+		dst[o++] = hex[ch & 15];
+	}
+	dst[o] = '\0';
+}
 
 static void
 diag_push(struct conf *c, enum conf_diag_level level, const char *text)
@@ -74,7 +103,7 @@ diag_push(struct conf *c, enum conf_diag_level level, const char *text)
 	}
 	d = &c->diags[c->n_diags++];
 	d->level = level;
-	(void)snprintf(d->text, sizeof(d->text), "%s", text);
+	escape_copy(d->text, sizeof(d->text), text);
 }
 
 static void pdiag(struct pctx *p, enum conf_diag_level level, int col,
@@ -388,6 +417,7 @@ enum src_opt_kind {
 	SO_VERSION,
 	SO_KEY,
 	SO_PORT,
+	SO_AUTH,     /* authentication we lack: an error, never ignored */
 	SO_WARN,     /* accepted, ignored with a warning */
 	SO_WARN_ARG, /* same, with a numeric argument */
 };
@@ -408,8 +438,8 @@ static const struct src_opt {
 	{ "port", SO_PORT, 0 },
 	{ "true", SO_WARN, 0 },
 	{ "xleave", SO_WARN, 0 },
-	{ "nts", SO_WARN, 0 },
-	{ "autokey", SO_WARN, 0 },
+	{ "nts", SO_AUTH, 0 },
+	{ "autokey", SO_AUTH, 0 },
 	{ "preempt", SO_WARN, 0 },
 	{ "mode", SO_WARN_ARG, 0 },
 	{ "ttl", SO_WARN_ARG, 0 },
@@ -536,6 +566,18 @@ src_option(struct pctx *p, struct args *a, struct src_parse *sp)
 	case SO_KEY:
 		rc = arg_long(p, a, 1, KEY_ID_MAX, &v);
 		s->key_id = (uint32_t)v;
+		if (rc == 0)
+			perr(p, w->col,
+			    "key %ld: symmetric-key authentication is not "
+			    "implemented yet; refusing to run this source "
+			    "unauthenticated",
+			    v);
+		break;
+	case SO_AUTH:
+		perr(p, w->col,
+		    "'%s': %s authentication is not implemented yet; refusing "
+		    "to run this source unauthenticated",
+		    w->s, is_word(w, "nts") ? "NTS" : "Autokey");
 		break;
 	case SO_PORT:
 		rc = arg_long(p, a, 1, 65535, &v);
@@ -620,6 +662,9 @@ d_pool(struct pctx *p, struct args *a)
 static int
 d_peer(struct pctx *p, struct args *a)
 {
+	pwarn(p,
+	    "peer: symmetric active mode is not implemented; polled as "
+	    "a server");
 	return parse_source(p, a, CONF_SRC_PEER);
 }
 
@@ -654,7 +699,12 @@ d_driftfile(struct pctx *p, struct args *a)
 static int
 d_leapfile(struct pctx *p, struct args *a)
 {
-	return arg_path(p, a, p->c->leapfile, sizeof(p->c->leapfile));
+	if (arg_path(p, a, p->c->leapfile, sizeof(p->c->leapfile)) != 0)
+		return -1;
+	pwarn(p,
+	    "leapfile: not read in this version (leap seconds come "
+	    "from the sources)");
+	return 0;
 }
 
 static int
@@ -669,10 +719,24 @@ d_logfile(struct pctx *p, struct args *a)
 	return arg_path(p, a, p->c->logfile, sizeof(p->c->logfile));
 }
 
+/* Keys are parsed (so the rest of the line is checked) and refused:
+ * until authentication lands, a key must not silently mean nothing. */
+static void
+auth_refused(struct pctx *p, const struct args *a)
+{
+	perr(p, a->t[0].col,
+	    "'%s': symmetric-key authentication is not implemented yet; "
+	    "refusing to start rather than run unauthenticated",
+	    a->t[0].s);
+}
+
 static int
 d_keys(struct pctx *p, struct args *a)
 {
-	return arg_path(p, a, p->c->keysfile, sizeof(p->c->keysfile));
+	if (arg_path(p, a, p->c->keysfile, sizeof(p->c->keysfile)) != 0)
+		return -1;
+	auth_refused(p, a);
+	return -1;
 }
 
 static int
@@ -715,7 +779,8 @@ d_trustedkey(struct pctx *p, struct args *a)
 		if (add_trusted_key(p, w, (uint32_t)id) != 0)
 			return -1;
 	}
-	return 0;
+	auth_refused(p, a);
+	return -1;
 }
 
 /* A relative include path is taken relative to the including file. */
@@ -757,6 +822,8 @@ include_read(struct pctx *p, FILE *fp, const char *path, const struct stat *st)
 	f->ino = st->st_ino;
 	f->has_id = 1;
 	f->line = 0;
+	f->known = 0;
+	f->not_ntp = 0;
 	p->depth++;
 	tok_reader_file(&r, fp);
 	parse_stream(p, &r);
@@ -892,6 +959,11 @@ d_statistics(struct pctx *p, struct args *a)
 		p->c->statistics |= bit;
 		if ((fg = filegen_find(p->c, w->s)) != NULL)
 			fg->enabled = 1;
+		if (!(bit & (CONF_STAT_LOOPSTATS | CONF_STAT_PEERSTATS)))
+			pwarn(p,
+			    "statistics %s: not written (only loopstats "
+			    "and peerstats are)",
+			    w->s);
 	}
 	return 0;
 }
@@ -930,8 +1002,13 @@ filegen_option(struct pctx *p, struct args *a, struct conf_filegen *fg)
 		fg->enabled = is_word(w, "enable");
 		return 0;
 	}
-	if (is_word(w, "link") || is_word(w, "nolink"))
+	if (is_word(w, "link"))
 		return 0;
+	if (is_word(w, "nolink")) {
+		pwarn(p, "filegen %s nolink: not supported; the link is kept",
+		    fg->name);
+		return 0;
+	}
 	perr(p, w->col, "unknown filegen option '%s'", w->s);
 	return -1;
 }
@@ -1179,6 +1256,8 @@ d_tos(struct pctx *p, struct args *a)
 	c->tos_minclock = v.minclock;
 	c->tos_maxclock = v.maxclock;
 	c->tos_minsane = v.minsane;
+	if (v.orphan != c->tos_orphan && v.orphan != 0)
+		pwarn(p, "tos orphan: orphan mode is not implemented; ignored");
 	c->tos_orphan = v.orphan;
 	return 0;
 }
@@ -1545,19 +1624,31 @@ statement(struct pctx *p, const struct tok_line *l)
 	const struct tok *w = &l->words[0];
 	size_t i;
 
+	struct frame *f = &p->frames[p->depth];
+
 	for (i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
 		if (is_word(w, directives[i].name)) {
+			f->known = 1;
 			(void)directives[i].fn(p, &a);
 			return;
 		}
 	}
-	if (NAME_IN(w->s, unsupported))
+	if (NAME_IN(w->s, unsupported)) {
+		f->known = 1;
 		pwarn(p, "'%s' is not supported by Stratum; line ignored",
 		    w->s);
-	else if (NAME_IN(w->s, tos_only))
+	} else if (NAME_IN(w->s, tos_only)) {
 		perr(p, w->col, "'%s' is only valid after 'tos'", w->s);
-	else
+	} else if (!f->known) {
+		/* Maybe not a configuration file at all (an includefile of
+		 * /etc/shadow): say so without quoting it, and stop. */
+		perr(p, w->col,
+		    "unknown directive; this does not look like an ntp.conf "
+		    "file (its contents are not shown, the rest is not read)");
+		f->not_ntp = 1;
+	} else {
 		perr(p, w->col, "unknown directive '%s'", w->s);
+	}
 }
 
 static void
@@ -1585,6 +1676,8 @@ parse_stream(struct pctx *p, struct tok_reader *r)
 		}
 		if (l.n > 0)
 			statement(p, &l);
+		if (f->not_ntp)
+			return;
 	}
 	if (rc < 0) {
 		f->line++;
@@ -1621,6 +1714,8 @@ pctx_init(struct pctx *p, struct conf *c, const char *name)
 	    name);
 	p->frames[0].has_id = 0;
 	p->frames[0].line = 0;
+	p->frames[0].known = 0;
+	p->frames[0].not_ntp = 0;
 }
 
 int

@@ -136,7 +136,8 @@ test_lab_fixture(void)
 	size_t i;
 
 	T_EQ(load_fixture(&c, "lab-server-ntp.conf"), 0);
-	T_EQ(c.n_warnings, 0);
+	/* leapfile not read, clockstats not written: said, not hidden */
+	T_EQ(c.n_warnings, 2);
 	T_EQ(c.n_sources, 4);
 	T_EQ(count_sources(&c, CONF_SRC_SERVER, CONF_SRC_IBURST), 3);
 	T_EQ(count_sources(&c, CONF_SRC_POOL, 0), 1);
@@ -231,10 +232,15 @@ test_source_options(void)
 	struct conf c;
 	const struct conf_source *s = &c.sources[0];
 
+	/* key N: parsed, and refused until authentication lands. */
 	T_EQ(load(&c,
 	         "server -4 192.0.2.1 iburst burst prefer noselect "
 	         "minpoll 4 maxpoll 8 version 3 key 42 port 11123\n"),
-	    0);
+	    -1);
+	T_EQ(c.n_errors, 1);
+	T_CHECK(has_diag(&c,
+	    "f:1:80: key 42: symmetric-key authentication is not "
+	    "implemented yet; refusing to run this source unauthenticated"));
 	T_EQ(c.n_sources, 1);
 	T_CHECK(strcmp(s->host, "192.0.2.1") == 0);
 	T_EQ(s->family, 4);
@@ -257,13 +263,19 @@ test_source_options(void)
 	T_EQ(s->minpoll_log2, -6);
 	T_EQ(s->maxpoll_log2, 17);
 	/* Accepted with a warning. */
-	T_EQ(load(&c, "server a xleave true autokey mode 5 ttl 2 bias 0.5\n"),
-	    0);
+	T_EQ(load(&c, "server a xleave true mode 5 ttl 2 bias 0.5\n"), 0);
 	T_EQ(c.n_sources, 1);
-	T_EQ(c.n_warnings, 6);
+	T_EQ(c.n_warnings, 5);
 	T_CHECK(has_diag(&c,
 	    "f:1: warning: server option 'xleave' not "
 	    "supported; ignored"));
+	/* Authentication we lack is an error, never ignored. */
+	T_CHECK(one_error(&c, "server a autokey\n",
+	    "f:1:10: 'autokey': Autokey authentication is not implemented "
+	    "yet; refusing to run this source unauthenticated"));
+	T_CHECK(one_error(&c, "server a nts\n",
+	    "f:1:10: 'nts': NTS authentication is not implemented "
+	    "yet; refusing to run this source unauthenticated"));
 	/* Reference clocks are skipped with a warning. */
 	T_EQ(load(&c, "server 127.127.1.0 mode 3 prefer\n"), 0);
 	T_EQ(c.n_sources, 0);
@@ -356,11 +368,18 @@ test_unknown_and_unsupported(void)
 {
 	struct conf c;
 
-	T_CHECK(one_error(&c, "bogus 1 2\n",
-	    "f:1:1: unknown directive "
+	T_CHECK(one_error(&c, "port 123\nbogus 1 2\n",
+	    "f:2:1: unknown directive "
 	    "'bogus'"));
-	T_CHECK(one_error(&c, "# x\n\n   frobnicate\n",
-	    "f:3:4: unknown directive 'frobnicate'"));
+	T_CHECK(one_error(&c, "port 123\n# x\n\n   frobnicate\n",
+	    "f:4:4: unknown directive 'frobnicate'"));
+	/* A first line no ntp.conf has: not quoted, not read further. */
+	T_CHECK(one_error(&c, "root:$6$secret:19000:0:99999:7:::\nbad\n",
+	    "f:1:1: unknown directive; this does not look like an ntp.conf "
+	    "file (its contents are not shown, the rest is not read)"));
+	/* Control bytes in a diagnostic are escaped. */
+	T_CHECK(one_error(&c, "port 123\n\x1b[2Jevil\x07 1\n",
+	    "f:2:1: unknown directive '\\x1b[2Jevil\\x07'"));
 	T_CHECK(one_error(&c, "minsane 3\n",
 	    "f:1:1: 'minsane' is only valid after 'tos'"));
 	T_EQ(load(&c,
@@ -543,7 +562,12 @@ test_paths_keys_stats(void)
 	T_CHECK(has_diag(&c,
 	    "f:3:11: closing quote must be followed by a "
 	    "space"));
-	T_EQ(load(&c, "keys /etc/ntp.keys\ntrustedkey 1 2 65535 2\n"), 0);
+	/* Parsed, then refused until authentication lands. */
+	T_EQ(load(&c, "keys /etc/ntp.keys\ntrustedkey 1 2 65535 2\n"), -1);
+	T_EQ(c.n_errors, 2);
+	T_CHECK(has_diag(&c,
+	    "f:1:1: 'keys': symmetric-key authentication is not implemented "
+	    "yet; refusing to start rather than run unauthenticated"));
 	T_CHECK(strcmp(c.keysfile, "/etc/ntp.keys") == 0);
 	T_EQ(c.n_trusted_keys, 3);
 	T_EQ(c.trusted_keys[2], 65535);
@@ -756,6 +780,7 @@ test_diag_overflow(void)
 	size_t len = 0;
 	int i;
 
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "port 1\n");
 	for (i = 0; i < CONF_MAX_DIAGS + 6; i++)
 		len +=
 		    (size_t)snprintf(text + len, sizeof(text) - len, "bad\n");
@@ -764,7 +789,7 @@ test_diag_overflow(void)
 	T_EQ(c.n_diags, CONF_MAX_DIAGS);
 	T_EQ(c.diags_dropped, 1);
 	T_CHECK(strcmp(c.diags[CONF_MAX_DIAGS - 1].text,
-	            "f:64:1: unknown directive 'bad'") == 0);
+	            "f:65:1: unknown directive 'bad'") == 0);
 }
 
 void

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# The command lines (issue 9 item 1, issue 7 items 1 and 10): ntpd's
+# options with ntpd's meanings, ntpd's options we lack refused by name,
+# one error line per mistake in one format, --check, --version; and the
+# configuration checks an operator sees: authentication we lack refused,
+# everything parsed but not enforced named with file:line, control bytes
+# escaped, a file that is not a configuration never quoted.
+source "$(dirname "$0")/../lib.sh"
+ns_enter "$@"
+
+SD=$BUILD/stratumd
+# one_line_error DESCRIPTION REGEX COMMAND...: exit 2 or 1, exactly one
+# line on stderr (no usage dump), matching REGEX.
+one_line_error() {
+	local d=$1 re=$2 out rc
+	shift 2
+	out=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [ "$(wc -l <<<"$out")" -le 2 ] && grep -qE "$re" <<<"$out"; then
+		ok "$d: $(head -n1 <<<"$out")"
+	else
+		fail "$d (exit $rc)"
+		sed 's/^/  # /' <<<"$out"
+	fi
+}
+
+check "stratumd -V" test "$("$SD" -V)" = "stratumd 0.1.0"
+check "stratumd --version" test "$("$SD" --version)" = "stratumd 0.1.0"
+check "stratum --version" test "$("$BUILD/stratum" --version)" = "stratum 0.1.0"
+check "stratumd -h lists --check and -u" \
+	bash -c "'$SD' -h | grep -q -- '--check' && '$SD' -h | grep -q -- '-u USER'"
+one_line_error "ntpd's -t refused by name" "^stratumd: ntpd's option -t is not supported: trusted keys" "$SD" -t 5
+one_line_error "ntpd's -b refused by name" "^stratumd: ntpd's option -b is not supported" "$SD" -b
+one_line_error "ntpd's -U refused by name" "^stratumd: ntpd's option -U is not supported" "$SD" -U 300
+one_line_error "unknown option" "^stratumd: unknown option '-y'" "$SD" -y
+one_line_error "unknown long option" "^stratumd: unknown option '--frob'" "$SD" --frob
+one_line_error "missing argument" "^stratumd: missing argument for option '-c'" "$SD" -c
+one_line_error "bad -D level" "^stratumd: -D needs a level" "$SD" -D x
+one_line_error "-k refused (authentication)" "^stratumd: -k /etc/ntp.keys: symmetric-key authentication is not implemented" \
+	"$SD" -n -k /etc/ntp.keys -c "$ROOT/etc/demo.conf"
+one_line_error "stratum: unknown option" "^stratum: unknown option '-x'" "$BUILD/stratum" query -x 127.0.0.1
+one_line_error "stratum: more than 64 addresses said" "^stratum: 65 server addresses; at most 64" \
+	"$BUILD/stratum" query $(seq -f '127.0.0.%g' 1 65)
+
+# -n: ntpd's "do not fork": the process we started is the daemon.
+conf=$T_TMP/n.conf
+printf '%s\n' "port 11150" "interface ignore all" "interface listen 127.0.0.1" \
+	"clock none" "local stratum 10" >"$conf"
+start_bg "$T_TMP/n.log" "$SD" -n -c "$conf"
+N=$BG_PID
+wait_for_log "$T_TMP/n.log" "Listen normally" 5
+check "-n stays in the foreground (pid $N still ours, answering)" \
+	bash -c "kill -0 $N && timeout 5 '$BUILD/stratum' query -c 1 -p 11150 127.0.0.1 >/dev/null"
+stop_bg "$N"
+# --check is the configuration check, and it starts nothing.
+out=$("$SD" --check -c "$conf" 2>&1)
+check "--check: $out" test "$out" = "$conf: configuration OK (0 warning(s))"
+# -I, -4: listen only where told.
+start_bg "$T_TMP/i.log" "$SD" -d -I ::1 -c "$ROOT/etc/demo.conf"
+I=$BG_PID
+wait_for_log "$T_TMP/i.log" "Listen normally" 5
+check "-I ::1 listens on ::1 only" \
+	test "$(grep -c 'Listen normally' "$T_TMP/i.log")" = 1 -a -n "$(grep 'Listen normally on 2 lo \[::1\]' "$T_TMP/i.log")"
+stop_bg "$I"
+start_bg "$T_TMP/4.log" "$SD" -d -4 -c "$ROOT/etc/demo.conf"
+I=$BG_PID
+wait_for_log "$T_TMP/4.log" "Listen normally" 5
+check "-4 listens on IPv4 only" \
+	test "$(grep -c 'Listen normally' "$T_TMP/4.log")" = 1 -a -n "$(grep 'Listen normally on 2 lo 127.0.0.1' "$T_TMP/4.log")"
+stop_bg "$I"
+
+# Configuration: authentication we lack is an error, never ignored.
+# bad_conf NAME TEXT REGEX
+bad_conf() {
+	printf '%s\n' "$2" >"$T_TMP/$1.conf"
+	out=$("$SD" --check -c "$T_TMP/$1.conf" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] && grep -qE "$3" <<<"$out"; then
+		ok "$1 refused: $(head -n1 <<<"$out" | sed "s|$T_TMP/||")"
+	else
+		fail "$1 refused (exit $rc)"
+		sed 's/^/  # /' <<<"$out"
+	fi
+}
+bad_conf key-on-source "server 127.0.0.1 key 5" "key-on-source.conf:1:[0-9]+: key 5: symmetric-key authentication is not implemented yet"
+bad_conf keys "keys /etc/ntp.keys" "keys.conf:1:1: 'keys': symmetric-key"
+bad_conf trustedkey "trustedkey 1 2" "trustedkey.conf:1:1: 'trustedkey': symmetric-key"
+bad_conf nts "server 127.0.0.1 nts" "'nts': NTS authentication is not implemented"
+# Not enforced: warnings with file:line, at --check and at start.
+warn=$T_TMP/warn.conf
+printf '%s\n' "port 11151" "interface ignore all" "interface listen 127.0.0.1" \
+	"clock none" "leapfile /usr/share/zoneinfo/leap-seconds.list" \
+	"statistics clockstats" "tos orphan 10" "peer 127.0.0.1" >"$warn"
+out=$("$SD" --check -c "$warn" 2>&1)
+for w in "5: warning: leapfile: not read" "6: warning: statistics clockstats: not written" \
+	"7: warning: tos orphan: orphan mode is not implemented" \
+	"8: warning: peer: symmetric active mode is not implemented"; do
+	check "--check says $w" grep -q "warn.conf:$w" <<<"$out"
+done
+start_bg "$T_TMP/w.log" "$SD" -n -l "$T_TMP/w.file" -c "$warn"
+W=$BG_PID
+wait_for_log "$T_TMP/w.file" "Listen normally" 5
+check "the warnings are in the log file at start too" \
+	test "$(grep -c 'warn.conf:[0-9]*: warning' "$T_TMP/w.file")" -eq 4
+stop_bg "$W"
+# Control bytes escaped; a file that is not a configuration never quoted.
+printf 'port 1\n\033[2Jevil\a 1\n' >"$T_TMP/ctl.conf"
+out=$("$SD" --check -c "$T_TMP/ctl.conf" 2>&1)
+escaped() { grep -qF "'\\x1b[2Jevil\\x07'" <<<"$out" && ! grep -q $'\033' <<<"$out"; }
+check "control bytes escaped: $(head -n1 <<<"$out" | sed "s|$T_TMP/||")" escaped
+printf 'root:$6$SECRETHASH:19000:0:99999:7:::\nntp:*:19000::::::\n' >"$T_TMP/shadow"
+printf 'port 11152\nincludefile %s\n' "$T_TMP/shadow" >"$T_TMP/inc.conf"
+out=$("$SD" --check -c "$T_TMP/inc.conf" 2>&1)
+rc=$?
+check "includefile of a non-config: refused (exit $rc), nothing quoted: $(head -n1 <<<"$out" | sed "s|$T_TMP/||")" \
+	test $rc -ne 0 -a -z "$(grep -e SECRETHASH -e 'ntp:\*' <<<"$out")" -a \
+	-n "$(grep 'does not look like an ntp.conf file' <<<"$out")"
+finish
