@@ -11,9 +11,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "os/rnd.h"
 
 #define TMP_TRIES 16
 #define TMP_SUFFIX_LEN 6
@@ -155,8 +156,7 @@ make_tmp(int dirfd, const char *name, char *tmp, size_t cap, int mode)
 	int i, k, fd, n;
 
 	for (i = 0; i < TMP_TRIES; i++) {
-		if (getrandom(r, sizeof(r), GRND_NONBLOCK) !=
-		    (ssize_t)sizeof(r))
+		if (rnd_bytes(r, sizeof(r)) != 0)
 			return -1;
 		n = snprintf(tmp, cap, ".%s.", name);
 		if (n < 0 || (size_t)n + sizeof(r) >= cap) {
