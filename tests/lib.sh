@@ -119,11 +119,14 @@ wait_for_log() {
 
 # start_stratumd NAME CONFIG_TEXT: write the config, start stratumd -d,
 # wait for its first "Listen normally" line.  Sets $SD_PID and $SD_LOG.
+# $STRATUMD_ARGS adds options to every daemon started this way
+# (STRATUMD_ARGS="-F 1" runs the interop suite under seccomp).
 start_stratumd() {
 	local conf=$T_TMP/$1.conf
 	printf '%s\n' "$2" >"$conf"
 	SD_LOG=$T_TMP/$1.log
-	start_bg "$SD_LOG" "$BUILD/stratumd" -d -c "$conf"
+	# shellcheck disable=SC2086 # word splitting wanted
+	start_bg "$SD_LOG" "$BUILD/stratumd" -d ${STRATUMD_ARGS:-} -c "$conf"
 	SD_PID=$BG_PID
 	wait_for_log "$SD_LOG" "Listen normally" 5
 }
