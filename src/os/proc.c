@@ -10,12 +10,26 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* 0, 1 and 2 open (on /dev/null if they were closed), so that no file
+ * or socket opened later becomes "stderr" by accident. */
+static void
+std_fds_open(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) < 0)
+			return;
+}
+
 void
 proc_close_inherited(void)
 {
 	struct rlimit rl;
 	long fd, max = 1024;
 
+	std_fds_open();
 #ifdef SYS_close_range
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
 		return;

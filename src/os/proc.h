@@ -14,7 +14,8 @@
 #include "os/sfile.h"
 
 /* Close every descriptor above 2 (close_range, or one by one up to the
- * descriptor limit where the kernel lacks it). */
+ * descriptor limit where the kernel lacks it), and open /dev/null on any
+ * of 0, 1, 2 that was closed. */
 void proc_close_inherited(void);
 
 struct proc_pidfile {

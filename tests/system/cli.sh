@@ -53,6 +53,38 @@ wait_for_log "$T_TMP/n.log" "Listen normally" 5
 check "-n stays in the foreground (pid $N still ours, answering)" \
 	bash -c "kill -0 $N && timeout 5 '$BUILD/stratum' query -c 1 -p 11150 127.0.0.1 >/dev/null"
 stop_bg "$N"
+# Inherited descriptors are closed; closed 0-2 are reopened on /dev/null.
+exec 7>"$T_TMP/inherited"
+start_bg "$T_TMP/fd.log" "$SD" -n -c "$conf"
+exec 7>&-
+N=$BG_PID
+wait_for_log "$T_TMP/fd.log" "Listen normally" 5
+check "an inherited descriptor is closed ($(ls /proc/$N/fd | tr '\n' ' '))" \
+	test ! -e "/proc/$N/fd/7"
+stop_bg "$N"
+"$SD" -n -c "$conf" -l "$T_TMP/closed.log" <&- >&- 2>&- &
+N=$!
+T_PIDS="$T_PIDS $N"
+wait_for_log "$T_TMP/closed.log" "Listen normally" 5
+check "started with 0-2 closed: they are /dev/null, the socket is not fd 2" \
+	test "$(readlink /proc/$N/fd/2)" = /dev/null
+stop_bg "$N"
+# -L: no socket on a virtual interface (a label with ':').
+ip addr add 127.0.0.9/8 dev lo label lo:9
+printf '%s\n' "port 11153" "clock none" "local stratum 10" >"$T_TMP/l.conf"
+start_bg "$T_TMP/l0.log" "$SD" -d -c "$T_TMP/l.conf"
+L=$BG_PID
+wait_for_log "$T_TMP/l0.log" "Listen normally" 5
+sleep 0.3
+stop_bg "$L"
+start_bg "$T_TMP/l1.log" "$SD" -d -L -c "$T_TMP/l.conf"
+L=$BG_PID
+wait_for_log "$T_TMP/l1.log" "Listen normally" 5
+sleep 0.3
+stop_bg "$L"
+check "-L: lo:9 listened on without -L, not with it" \
+	test -n "$(grep 'Listen normally on [0-9]* lo:9 127.0.0.9' "$T_TMP/l0.log")" -a \
+	-z "$(grep 'lo:9' "$T_TMP/l1.log")"
 # --check is the configuration check, and it starts nothing.
 out=$("$SD" --check -c "$conf" 2>&1)
 check "--check: $out" test "$out" = "$conf: configuration OK (0 warning(s))"
