@@ -58,6 +58,8 @@ static const long allowed[] = {
 	SYS_uname,
 	SYS_prlimit64,
 	SYS_getrandom,
+	SYS_sigaltstack,       /* glibc threads (the serve branch's workers) */
+	SYS_sched_getaffinity, /* glibc: number of processors */
 #ifdef SYS_clone3
 	SYS_clone3,
 #endif
