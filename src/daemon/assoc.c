@@ -19,14 +19,27 @@
 #define POOL_RERESOLVE_S 3600 /* pools re-resolved hourly when short */
 #define DRIFT_EVERY_S 3600
 
-static uint64_t
-rand64(void)
+/* A fresh random value from the kernel, 0; or -1 when getrandom fails:
+ * then no request is sent (a guessable transmit value would let a blind
+ * attacker forge replies, RFC 9109), it is said once, and tried again a
+ * second later. */
+static int
+rand64(struct assoc *a, uint64_t *v)
 {
-	uint64_t v = 0;
-
-	if (rnd_u64(&v) != 0)
-		v = (uint64_t)clk_real_now() * 0x9E3779B97F4A7C15ULL;
-	return v;
+	if (rnd_u64(v) == 0) {
+		if (a->rnd_failed)
+			log_msg(a->log, LOG_NOTICE,
+			    "randomness is back; sending requests again");
+		a->rnd_failed = 0;
+		return 0;
+	}
+	if (!a->rnd_failed)
+		log_msg(a->log, LOG_ERR,
+		    "no randomness from the kernel (%s); not sending requests",
+		    strerror(errno));
+	a->rnd_failed = 1;
+	a->rnd_retry_mono_ns = clk_mono_now() + TS_NS_PER_S;
+	return -1;
 }
 
 static const char *
@@ -191,6 +204,7 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
     struct clk *clk, const struct asc_opts *o)
 {
 	struct sync_cfg sc;
+	uint64_t seed = 0;
 	size_t i;
 	int64_t now = clk_mono_now();
 
@@ -201,7 +215,10 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 	for (i = 0; i < SYNC_MAX_SRC; i++)
 		a->src[i].fd = -1;
 	sync_config(c, o, clk, initial_ppm(a), &sc);
-	sync_init(&a->sync, &sc, rand64(), clk_now(clk));
+	/* The seed only spreads the first polls; without randomness nothing
+	 * is sent anyway. */
+	(void)rand64(a, &seed);
+	sync_init(&a->sync, &sc, seed, clk_now(clk));
 	if (sc.initial_freq_ppb != 0)
 		clk_apply(clk, 0, 0, sc.initial_freq_ppb, 0, 0);
 	open_stats(a);
@@ -564,6 +581,24 @@ do_clock(struct assoc *a, const struct sync_act *x)
 	    v.jitter_ns);
 }
 
+/* Write one statistics line; a failure is logged once per streak (and
+ * again when its reason changes), never fatal: the next line retries. */
+static void
+write_stats(struct assoc *a, struct stats_file *f, const char *name,
+    int64_t now, const char *line)
+{
+	if (stats_write(f, now, line) == 0) {
+		if (a->stats_errno != 0)
+			log_msg(a->log, LOG_NOTICE, "%s written again", name);
+		a->stats_errno = 0;
+		return;
+	}
+	if (errno != a->stats_errno)
+		log_msg(a->log, LOG_WARNING, "cannot write %s: %s; retrying",
+		    name, strerror(errno));
+	a->stats_errno = errno;
+}
+
 static void
 do_stats(struct assoc *a, const struct sync_act *x)
 {
@@ -575,13 +610,13 @@ do_stats(struct assoc *a, const struct sync_act *x)
 		        ts_to_s(x->offset_ns), (double)x->freq_ppb / 1000.0,
 		        ts_to_s(x->jitter_ns), (double)x->wander_ppb / 1000.0,
 		        x->poll) >= 0)
-			stats_write(&a->loopstats, now, line);
+			write_stats(a, &a->loopstats, "loopstats", now, line);
 		return;
 	}
 	if (stats_peer_line(line, sizeof(line), now, a->src[x->src].addr_str,
 	        x->status, ts_to_s(x->offset_ns), ts_to_s(x->delay_ns),
 	        ts_to_s(x->disp_ns), ts_to_s(x->jitter_ns)) >= 0)
-		stats_write(&a->peerstats, now, line);
+		write_stats(a, &a->peerstats, "peerstats", now, line);
 }
 
 static void
@@ -689,6 +724,9 @@ asc_next_timer(const struct assoc *a)
 	int64_t t = sync_next_timer(&a->sync);
 	size_t i;
 
+	/* Without randomness, wait for the retry rather than spin. */
+	if (a->rnd_failed && t < a->rnd_retry_mono_ns)
+		t = a->rnd_retry_mono_ns;
 	for (i = 0; i < a->n_names; i++)
 		if (!a->names[i].resolving && a->names[i].retry_mono_ns < t)
 			t = a->names[i].retry_mono_ns;
@@ -721,7 +759,11 @@ asc_on_timer(struct assoc *a)
 	 * bounded in case a source is due again at once. */
 	for (i = 0; i < 2 * SYNC_MAX_SRC && sync_next_timer(&a->sync) <= now;
 	     i++) {
-		k = sync_on_timer(&a->sync, now, clk_now(a->clk), rand64(), act,
+		uint64_t r;
+
+		if (rand64(a, &r) != 0)
+			break;
+		k = sync_on_timer(&a->sync, now, clk_now(a->clk), r, act,
 		    SYNC_MAX_ACTS);
 		run_actions(a, act, k);
 	}

@@ -55,6 +55,9 @@ struct assoc {
 	int64_t next_drift_mono_ns;
 	int want_exit; /* -q done, or panic */
 	int exit_code;
+	int stats_errno;           /* last statistics write failure, 0 */
+	int rnd_failed;            /* getrandom failing: nothing is sent */
+	int64_t rnd_retry_mono_ns; /* ...until it is tried again */
 };
 
 /* Set up from the configuration: reads the drift file, opens statistics

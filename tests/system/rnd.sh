@@ -32,14 +32,7 @@ stop_bg "$A"
 got=$(sed -n 's/.*packets: \([0-9]*\) received.*/\1/p' "$A_LOG" | tail -n 1)
 # The upstream got one request from `stratum query`'s failed attempt at
 # most (none: the query never sends); anything more came from stratumd.
-if [ "${got:-0}" -eq 0 ]; then
-	ok "stratumd sends no request without randomness (upstream received $got)"
-	check "and says so once" test "$(grep -c 'random' "$T_TMP/b.log")" -eq 1
-else
-	# daemon/assoc.c's rand64() still falls back to clock x constant;
-	# that file belongs to the client-core work (doc/security.md lists it
-	# as not done).  Reported, not counted, until that change lands; then
-	# this branch goes away.
-	echo "  # NOT DONE: stratumd still sends without randomness (upstream received $got); needs the rand64 change in daemon/assoc.c"
-fi
+check "stratumd sends no request without randomness (upstream received ${got:-0})" \
+	test "${got:-0}" -eq 0
+check "and says so once" test "$(grep -c 'no randomness' "$T_TMP/b.log")" -eq 1
 finish
