@@ -1329,6 +1329,27 @@ d_makestep(struct pctx *p, struct args *a)
 	return 0;
 }
 
+/* panicaction exit|distrust (ours): ntpd exits on an offset beyond the
+ * panic threshold; by default we distrust the source instead. */
+static int
+d_panicaction(struct pctx *p, struct args *a)
+{
+	const struct tok *w = arg_next(p, a, "exit or distrust");
+
+	if (w == NULL)
+		return -1;
+	if (is_word(w, "exit"))
+		p->c->panic_exit = 1;
+	else if (is_word(w, "distrust"))
+		p->c->panic_exit = 0;
+	else {
+		perr(p, w->col,
+		    "panicaction: '%s' is neither exit nor distrust", w->s);
+		return -1;
+	}
+	return arg_end(p, a);
+}
+
 /* ---- interface, port ---- */
 
 static int
@@ -1553,6 +1574,7 @@ static const struct directive {
 	{ "tinker", d_tinker },
 	{ "maxslewrate", d_maxslewrate },
 	{ "makestep", d_makestep },
+	{ "panicaction", d_panicaction },
 	{ "interface", d_interface },
 	{ "nic", d_interface },
 	{ "port", d_port },

@@ -176,6 +176,9 @@ struct conf {
 	 * threshold in the first `limit` updates; limit 0: not set */
 	double makestep_s;
 	int makestep_limit;
+	/* panicaction exit|distrust: what an offset beyond tinker panic
+	 * does; distrust (default) the source, or exit as ntpd does */
+	int panic_exit;
 
 	/* ratelimit (our extension): average interval log2, burst count. */
 	int ratelimit_interval_log2; /* default 3 */

@@ -79,6 +79,7 @@ struct peer {
 	int64_t last_rx_mono_ns;
 	enum sel_status sel;
 	int kod_denied;   /* DENY/RSTR: not used until the hourly retry */
+	int distrusted;   /* its offset passed the panic threshold */
 	int kod_poll_min; /* RATE: poll floor raised (within maxpoll)... */
 	int64_t kod_until_mono_ns; /* ...until then */
 	int unanswered; /* polls in a row without a reply (from start) */

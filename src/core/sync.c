@@ -239,8 +239,17 @@ discipline(struct sync *s, int i, const struct sync_sample *x, int64_t mono_ns,
 		return;
 	}
 	if (v == DISC_PANIC) {
+		/* ntpd gives up.  A forger on the path (or a server gone mad)
+		 * would then stop us for good, so by default the source is
+		 * distrusted instead, until its offsets come back. */
 		act_event(o, i, SYNC_EV_PANIC, x->offset_ns);
-		s->done = 1;
+		if (s->cfg.panic_exit) {
+			s->done = 1;
+			return;
+		}
+		s->src[i].distrusted = 1;
+		sysp_select(&s->sys, s->src, SYNC_MAX_SRC, x->clock_ns, mono_ns,
+		    o);
 		return;
 	}
 	if ((a = act_push(o, SYNC_ACT_CLOCK, i)) != NULL) {
@@ -299,6 +308,14 @@ on_sample(struct sync *s, int idx, const struct sync_sample *x, int64_t mono_ns,
 	struct sync_sample y;
 	int k;
 
+	/* A distrusted source is heard again once it is back within the
+	 * panic threshold; until then its samples are not used. */
+	if (s->src[idx].distrusted) {
+		if (s->cfg.disc.panic_ns != 0 &&
+		    ts_abs(x->offset_ns) > s->cfg.disc.panic_ns)
+			return;
+		s->src[idx].distrusted = 0;
+	}
 	follow_corrections(s, mono_ns);
 	if (!peer_sample(&s->src[idx], &fs, s->cfg.precision,
 	        disc_freq_unc_ppb(&s->disc)))

@@ -61,6 +61,10 @@ struct sync_cfg {
 	int quit_after_set;       /* -q: one clock setting, then SYNC_EV_DONE */
 	int no_clock;       /* measure and serve, never steer (backend none) */
 	int64_t mindist_ns; /* tos mindist: root distance floor (1 ms) */
+	/* An offset beyond the panic threshold: 0 (default) distrusts that
+	 * source until its offsets come back within the threshold; 1 stops
+	 * everything (SYNC_EV_PANIC then SYNC_EV_DONE-like exit), as ntpd. */
+	int panic_exit;
 };
 
 /* One measurement of a source's offset, whatever produced it (a server's

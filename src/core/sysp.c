@@ -73,7 +73,7 @@ usable(const struct sysp *y, const struct peer *p, int64_t clock_ns)
 {
 	/* Stratum 15 is usable by RFC 5905, but we could only serve it as
 	 * 16, which is "unsynchronized": such a source cannot be followed. */
-	return p->in_use && !p->kod_denied && p->reach != 0 &&
+	return p->in_use && !p->kod_denied && !p->distrusted && p->reach != 0 &&
 	    p->filt.have_out && p->stratum >= 1 && p->stratum < 15 &&
 	    p->leap != PKT_LEAP_UNSYNC &&
 	    peer_root_dist(p, clock_ns) < MAXDIST_NS && !own_refid(y, p);

@@ -110,6 +110,7 @@ sync_config(const struct conf *c, const struct asc_opts *o,
 	sc->disc.makestep_ns = ts_from_s(c->makestep_s);
 	sc->disc.makestep_limit = c->makestep_limit;
 	sc->mindist_ns = ts_from_s(c->tos_mindist_s);
+	sc->panic_exit = c->panic_exit;
 	sc->disc.minpoll = CONF_POLL_MAX;
 	sc->disc.maxpoll = CONF_POLL_MIN;
 	for (size_t i = 0; i < c->n_sources; i++) {
@@ -493,12 +494,20 @@ log_event(struct assoc *a, const struct sync_act *x)
 		    s, v);
 		break;
 	case SYNC_EV_PANIC:
+		if (a->conf->panic_exit) {
+			log_msg(a->log, LOG_ERR,
+			    "%s: offset %+.3f s beyond the panic threshold; "
+			    "set the clock by hand or start with -g",
+			    s, v);
+			a->want_exit = 1;
+			a->exit_code = 1;
+			break;
+		}
 		log_msg(a->log, LOG_ERR,
-		    "%s: offset %+.3f s beyond the panic "
-		    "threshold; set the clock by hand or start with -g",
+		    "%s: offset %+.3f s beyond the panic threshold; source "
+		    "not trusted until it is back within it (set the clock "
+		    "by hand, start with -g, or panicaction exit to stop)",
 		    s, v);
-		a->want_exit = 1;
-		a->exit_code = 1;
 		break;
 	case SYNC_EV_KOD:
 		log_msg(a->log, LOG_NOTICE, "server %s: kiss-o'-death %s", s,

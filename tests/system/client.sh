@@ -32,12 +32,27 @@ check "-q sets the clock once and exits 0 (exit $rc)" test $rc -eq 0
 check "-q logged the step" grep -q "time reset -0.3[0-9]* s" "$T_TMP/q.log"
 check "-q says it is done" grep -q "time set; exiting (-q)" "$T_TMP/q.log"
 
-# Panic: 2000 s off is refused without -g...
+# Panic: 2000 s off is refused without -g.  By default the source is
+# distrusted and the daemon goes on serving, unsynchronized...
 client_conf 11132 "clock virtual offset 2000" \
 	"server 127.0.0.1 port $UP iburst minpoll 0 maxpoll 2" >"$T_TMP/p.conf"
-timeout 60 "$BUILD/stratumd" -d -c "$T_TMP/p.conf" >"$T_TMP/p.log" 2>&1
+start_bg "$T_TMP/pd.log" "$BUILD/stratumd" -d -c "$T_TMP/p.conf"
+PD=$BG_PID
+wait_for_log "$T_TMP/pd.log" "beyond the panic threshold" 30
+check "2000 s off without -g: the source is not trusted (logged)" \
+	grep -q "beyond the panic threshold; source not trusted" "$T_TMP/pd.log"
+sleep 2
+check "...and the daemon keeps running" kill -0 "$PD"
+out=$(timeout 10 "$BUILD/stratum" query -p 11132 -v 127.0.0.1 2>&1)
+check "...serving unsynchronized" grep -q "server not synchronized" <<<"$out"
+check "...and not stepping" bash -c "! grep -q 'time reset' '$T_TMP/pd.log'"
+stop_bg "$PD"
+# ...or, with panicaction exit, it stops as ntpd does.
+{ cat "$T_TMP/p.conf"; echo "panicaction exit"; } >"$T_TMP/pe.conf"
+timeout 60 "$BUILD/stratumd" -d -c "$T_TMP/pe.conf" >"$T_TMP/p.log" 2>&1
 rc=$?
-check "2000 s off without -g: refuses and exits non-zero (exit $rc)" test $rc -ne 0
+check "2000 s off without -g, panicaction exit: exits non-zero (exit $rc)" \
+	test $rc -ne 0
 check "and says the panic threshold was passed" \
 	grep -q "beyond the panic threshold" "$T_TMP/p.log"
 # ...and allowed once with -g.

@@ -668,6 +668,39 @@ spike_once(void)
 	T_CHECK(ts_abs(clock_at(&w, w.now) - w.clk0 - w.now - 1 * S) < 1 * MS);
 }
 
+/* A source 2000 s off (beyond the 1000 s panic threshold) is distrusted,
+ * not obeyed and not a reason to stop: the core goes on, unsynchronized,
+ * and takes the source back once it is within the threshold.  With
+ * panic_exit the core stops, as ntpd. */
+static void
+panic_distrust(void)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	sync_add(&w.s, &ib, MONO0);
+	w.srv[0].off_ns = 2000 * S;
+	run(&w, MONO0 + 600 * S);
+	T_EQ(w.ev[1][SYNC_EV_PANIC], 1);
+	T_EQ(w.s.done, 0);
+	T_EQ(w.n_clock, 0);
+	T_EQ(sync_snapshot(&w.s)->sys.stratum, 16);
+	w.srv[0].off_ns = 0;
+	run(&w, w.now + 1200 * S);
+	T_EQ(w.ev[1][SYNC_EV_PANIC], 1);
+	T_EQ(sync_tally(&w.s, 0), '*');
+	T_EQ(sync_snapshot(&w.s)->sys.stratum, 2);
+	T_CHECK(w.n_clock > 0);
+
+	world_init(&w, 0);
+	w.s.cfg.panic_exit = 1;
+	sync_add(&w.s, &ib, MONO0);
+	w.srv[0].off_ns = 2000 * S;
+	run(&w, MONO0 + 600 * S);
+	T_EQ(w.ev[1][SYNC_EV_PANIC], 1);
+	T_EQ(w.s.done, 1);
+}
+
 /* A dropped pool member's address is not taken again within the hour;
  * a configured server's is not remembered at all. */
 static void
@@ -1328,6 +1361,7 @@ test_sync(void)
 	wild_reply();
 	prefer_steers();
 	spike_once();
+	panic_distrust();
 	pool_dropped();
 	leap();
 	peer_lost();
