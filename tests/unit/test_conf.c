@@ -620,6 +620,19 @@ test_tos_tinker(void)
 	    "supported; ignored"));
 	T_CHECK(one_error(&c, "tos minclock 3 bogus 1\n",
 	    "f:1:16: unknown tos option 'bogus'"));
+	/* chronyd's maxslewrate and makestep, our panicaction */
+	T_EQ(load(&c, "maxslewrate 1000\nmakestep 1 3\npanicaction exit\n"), 0);
+	T_CHECK(c.maxslewrate_ppm == 1000);
+	T_CHECK(c.makestep_s == 1 && c.makestep_limit == 3);
+	T_EQ(c.panic_exit, 1);
+	T_EQ(load(&c, "panicaction distrust\n"), 0);
+	T_EQ(c.panic_exit, 0);
+	T_CHECK(one_error(&c, "panicaction maybe\n",
+	    "f:1:13: panicaction: 'maybe' is neither exit nor distrust"));
+	T_CHECK(one_error(&c, "maxslewrate 10\n",
+	    "f:1:13: maxslewrate 10 out of range 500..100000"));
+	T_CHECK(
+	    one_error(&c, "makestep 1\n", "f:1:12: missing value after '1'"));
 	T_EQ(c.tos_minclock, 3);
 	T_CHECK(one_error(&c, "tos maxclock\n",
 	    "f:1:14: missing value after 'maxclock'"));
