@@ -77,7 +77,7 @@ $(B)/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_SRC) $(HDRS)
 	$(CC) $(SAN) $(WARN) $(CPPFLAGS_ALL) -o $@ $< tests/fuzz/replay.c \
 		$(CORE_SRC) -lm
 
-run: $(B)/stratumd
+run: all
 	$(B)/stratumd -d -c etc/demo.conf
 
 unit: $(B)/unit $(B)/unit-asan
