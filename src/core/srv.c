@@ -61,51 +61,118 @@ root_disp_at(const struct srv_sys *sys, int64_t now_ns)
 }
 
 static void
-fill_reply(const struct srv_sys *sys, const struct pkt_hdr *rq, int64_t rx_ns,
-    struct pkt_hdr *h)
+put32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static void
+put64(uint8_t *b, uint64_t v)
+{
+	put32(b, (uint32_t)(v >> 32));
+	put32(b + 4, (uint32_t)v);
+}
+
+/* Header offsets (RFC 5905 figure 8). */
+#define OFF_ROOT_DELAY 4
+#define OFF_ROOT_DISP 8
+#define OFF_REFID 12
+#define OFF_REF 16
+#define OFF_ORG 24
+#define OFF_REC 32
+
+void
+srv_tmpl_build(struct srv_tmpl *t, const struct srv_sys *sys)
+{
+	struct pkt_hdr h = {
+		.leap = sys->leap,
+		.version = 4,
+		.mode = PKT_MODE_SERVER,
+		.stratum = sys->stratum,
+		.precision = sys->precision,
+		.root_delay = ts_to_short(sys->root_delay_ns),
+		.refid = sys->refid,
+		.ref_ts = wire_ts(sys->ref_ns),
+	};
+
+	t->sys = *sys;
+	(void)pkt_encode_hdr(&h, t->hdr, sizeof(t->hdr));
+}
+
+void
+srv_tmpl_set_ref(struct srv_tmpl *t, int64_t ref_ns)
+{
+	t->sys.ref_ns = ref_ns;
+	put64(t->hdr + OFF_REF, wire_ts(ref_ns));
+}
+
+int
+srv_sys_equal(const struct srv_sys *a, const struct srv_sys *b, int with_ref)
+{
+	return a->leap == b->leap && a->stratum == b->stratum &&
+	    a->precision == b->precision && a->refid == b->refid &&
+	    a->root_delay_ns == b->root_delay_ns &&
+	    a->root_disp_ns == b->root_disp_ns &&
+	    (!with_ref || a->ref_ns == b->ref_ns);
+}
+
+/* The per-request fields: first byte, poll, root dispersion as of the
+ * receive time, origin and receive timestamps. */
+static void
+fill_reply(const struct srv_tmpl *t, const struct pkt_hdr *rq, int64_t rx_ns,
+    uint8_t *b)
 {
 	int poll = rq->poll;
+	int mode = rq->mode == PKT_MODE_CLIENT ? PKT_MODE_SERVER
+	                                       : PKT_MODE_SYM_PASSIVE;
 
 	if (poll < SRV_POLL_MIN)
 		poll = SRV_POLL_MIN;
 	if (poll > SRV_POLL_MAX)
 		poll = SRV_POLL_MAX;
-	*h = (struct pkt_hdr){
-		.leap = sys->leap,
-		.version = rq->version,
-		.mode = rq->mode == PKT_MODE_CLIENT ? PKT_MODE_SERVER
-		                                    : PKT_MODE_SYM_PASSIVE,
-		.stratum = sys->stratum,
-		.poll = (int8_t)poll,
-		.precision = sys->precision,
-		.root_delay = ts_to_short(sys->root_delay_ns),
-		.root_disp = ts_to_short(root_disp_at(sys, rx_ns)),
-		.refid = sys->refid,
-		.ref_ts = wire_ts(sys->ref_ns),
-		.org_ts = rq->xmt_ts,
-		.rec_ts = wire_ts(rx_ns),
-	};
+	memcpy(b, t->hdr, PKT_HDR_LEN);
+	b[0] =
+	    (uint8_t)((t->sys.leap & 3) << 6 | (rq->version & 7) << 3 | mode);
+	b[2] = (uint8_t)(int8_t)poll;
+	put32(b + OFF_ROOT_DISP, ts_to_short(root_disp_at(&t->sys, rx_ns)));
+	put64(b + OFF_ORG, rq->xmt_ts);
+	put64(b + OFF_REC, wire_ts(rx_ns));
+}
+
+/* RFC 5905 section 7.4: a kiss-o'-death says stratum 0 and its code in
+ * the refid; it carries no time of ours to use. */
+static void
+make_kod(uint8_t *b)
+{
+	b[0] = (uint8_t)(PKT_LEAP_UNSYNC << 6 | (b[0] & 0x3f));
+	b[1] = 0;
+	memset(b + OFF_ROOT_DELAY, 0, 8);
+	put32(b + OFF_REFID, pkt_refid_str("RATE"));
+	memset(b + OFF_REF, 0, 8);
 }
 
 enum srv_verdict
-srv_respond(const struct srv_sys *sys, const uint8_t *req, size_t req_len,
-    int64_t rx_ns, uint8_t *reply, size_t cap, size_t *reply_len)
+srv_reply(const struct srv_tmpl *t, const uint8_t *req, size_t req_len,
+    int64_t rx_ns, int kod, uint8_t *reply, size_t cap, size_t *reply_len)
 {
 	struct pkt p;
-	struct pkt_hdr h;
 	enum srv_verdict v;
 	enum pkt_err e;
-	size_t n;
+	size_t n = PKT_HDR_LEN;
 
 	*reply_len = 0;
 	e = pkt_decode(req, req_len, &p);
 	v = classify(&p, e);
 	if (v != SRV_REPLY)
 		return v;
-	fill_reply(sys, &p.h, rx_ns, &h);
-	n = pkt_encode_hdr(&h, reply, cap);
-	if (n == 0)
+	if (cap < PKT_HDR_LEN)
 		return SRV_DROP_SHORT;
+	fill_reply(t, &p.h, rx_ns, reply);
+	if (kod)
+		make_kod(reply);
 	/* A request with a MAC gets a crypto-NAK: four zero bytes.  The
 	 * request was at least 48 + 4 bytes long, so the reply still fits
 	 * within it. */
@@ -115,6 +182,16 @@ srv_respond(const struct srv_sys *sys, const uint8_t *req, size_t req_len,
 	}
 	*reply_len = n;
 	return SRV_REPLY;
+}
+
+enum srv_verdict
+srv_respond(const struct srv_sys *sys, const uint8_t *req, size_t req_len,
+    int64_t rx_ns, uint8_t *reply, size_t cap, size_t *reply_len)
+{
+	struct srv_tmpl t;
+
+	srv_tmpl_build(&t, sys);
+	return srv_reply(&t, req, req_len, rx_ns, 0, reply, cap, reply_len);
 }
 
 void

@@ -41,6 +41,17 @@ struct srv_stats {
 	uint64_t by_verdict[SRV_N_VERDICTS];
 };
 
+/*
+ * A reply template: the 48 header bytes every reply shares while the
+ * system state stays the same (stratum, precision, root delay, refid,
+ * reference time), built once and copied per request.  srv_reply fills in
+ * what each request changes.
+ */
+struct srv_tmpl {
+	uint8_t hdr[48];
+	struct srv_sys sys;
+};
+
 /* The unsynchronized state a server starts in. */
 void srv_sys_unsync(struct srv_sys *sys, int8_t precision);
 
@@ -56,6 +67,29 @@ void srv_sys_unsync(struct srv_sys *sys, int8_t precision);
  */
 enum srv_verdict srv_respond(const struct srv_sys *sys, const uint8_t *req,
     size_t req_len, int64_t rx_ns, uint8_t *reply, size_t cap,
+    size_t *reply_len);
+
+/* Build the template for sys. */
+void srv_tmpl_build(struct srv_tmpl *t, const struct srv_sys *sys);
+
+/* Change only the reference time (a local clock that is its own
+ * reference is fresh at every instant). */
+void srv_tmpl_set_ref(struct srv_tmpl *t, int64_t ref_ns);
+
+/* 1 when a and b serve the same fields (ref_ns compared only when
+ * with_ref). */
+int srv_sys_equal(const struct srv_sys *a, const struct srv_sys *b,
+    int with_ref);
+
+/*
+ * srv_respond over a prepared template: the same verdicts and the same
+ * reply bytes.  With kod set, a SRV_REPLY is turned into a RATE
+ * kiss-o'-death (RFC 5905 section 7.4: stratum 0, refid "RATE", leap 3,
+ * no reference time, root delay and dispersion 0), no longer than the
+ * reply it replaces.
+ */
+enum srv_verdict srv_reply(const struct srv_tmpl *t, const uint8_t *req,
+    size_t req_len, int64_t rx_ns, int kod, uint8_t *reply, size_t cap,
     size_t *reply_len);
 
 /* Set the reply's transmit timestamp to tx_ns (the last thing before

@@ -49,6 +49,8 @@ main(void)
 	test_disc();
 	test_sync();
 	test_md5();
+	test_acl();
+	test_rl();
 	if (t_stats.failed)
 		fprintf(stderr,
 		    "unit: seed was %" PRIu64 " (T_SEED=%" PRIu64

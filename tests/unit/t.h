@@ -42,5 +42,7 @@ void test_sel(void);
 void test_disc(void);
 void test_sync(void);
 void test_md5(void);
+void test_acl(void);
+void test_rl(void);
 
 #endif

@@ -196,6 +196,79 @@ never_amplifies(void)
 	T_CHECK(replies > 1000);
 }
 
+/* The template path gives the same verdicts and bytes as srv_respond,
+ * and only the reference time changes with srv_tmpl_set_ref. */
+static void
+template_matches(void)
+{
+	struct srv_sys sys, other;
+	struct srv_tmpl t;
+	uint8_t rq[128], a[256], b[256];
+	uint64_t seed = t_stats.seed;
+	size_t na, nb, len;
+	int i, same = 1;
+
+	local_sys(&sys);
+	srv_tmpl_build(&t, &sys);
+	for (i = 0; i < 20000; i++) {
+		size_t k;
+
+		len = (size_t)(t_rand(&seed) % sizeof(rq));
+		for (k = 0; k < len; k++)
+			rq[k] = (uint8_t)t_rand(&seed);
+		if (len >= 1 && i % 2)
+			rq[0] = (uint8_t)(0x20 | (i % 4 ? 3 : 1)); /* v4 */
+		if (srv_respond(&sys, rq, len, NOW, a, sizeof(a), &na) !=
+		        srv_reply(&t, rq, len, NOW, 0, b, sizeof(b), &nb) ||
+		    na != nb || memcmp(a, b, na) != 0)
+			same = 0;
+	}
+	T_CHECK(same);
+	other = sys;
+	T_CHECK(srv_sys_equal(&sys, &other, 1));
+	other.ref_ns += S;
+	T_CHECK(!srv_sys_equal(&sys, &other, 1));
+	T_CHECK(srv_sys_equal(&sys, &other, 0));
+	other.stratum = 3;
+	T_CHECK(!srv_sys_equal(&sys, &other, 0));
+	srv_tmpl_set_ref(&t, sys.ref_ns + S);
+	sys.ref_ns += S;
+	len = request(rq, 4, PKT_MODE_CLIENT, 6, 42);
+	T_EQ(srv_respond(&sys, rq, len, NOW, a, sizeof(a), &na), SRV_REPLY);
+	T_EQ(srv_reply(&t, rq, len, NOW, 0, b, sizeof(b), &nb), SRV_REPLY);
+	T_CHECK(na == nb && memcmp(a, b, na) == 0);
+}
+
+static void
+kod_reply(void)
+{
+	struct srv_sys sys;
+	struct srv_tmpl t;
+	uint8_t rq[PKT_HDR_LEN], rp[256];
+	struct pkt p;
+	size_t n;
+
+	local_sys(&sys);
+	srv_tmpl_build(&t, &sys);
+	request(rq, 3, PKT_MODE_CLIENT, 6, 0xabcdef0123456789ULL);
+	T_EQ(srv_reply(&t, rq, sizeof(rq), NOW, 1, rp, sizeof(rp), &n),
+	    SRV_REPLY);
+	T_EQ(n, PKT_HDR_LEN);
+	T_EQ(pkt_decode(rp, n, &p), PKT_OK);
+	T_EQ(p.h.stratum, 0);
+	T_EQ(p.h.leap, PKT_LEAP_UNSYNC);
+	T_EQ(p.h.version, 3);
+	T_EQ(p.h.mode, PKT_MODE_SERVER);
+	T_EQ(p.h.refid, pkt_refid_str("RATE"));
+	T_CHECK(p.h.org_ts == 0xabcdef0123456789ULL);
+	T_CHECK(p.h.ref_ts == 0);
+	/* a bad request never becomes a KoD */
+	rq[0] = 0x26; /* v4 mode 6 */
+	T_EQ(srv_reply(&t, rq, sizeof(rq), NOW, 1, rp, sizeof(rp), &n),
+	    SRV_DROP_MODE);
+	T_EQ(n, 0);
+}
+
 void
 test_srv(void)
 {
@@ -205,4 +278,6 @@ test_srv(void)
 	mac_gets_crypto_nak();
 	unsynchronized();
 	never_amplifies();
+	template_matches();
+	kod_reply();
 }
