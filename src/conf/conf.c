@@ -1066,7 +1066,7 @@ static const struct res_flag {
 	{ "notrap", CONF_RES_NOTRAP, 0 },
 	{ "notrust", CONF_RES_NOTRUST, 0 },
 	{ "lowpriotrap", 0, 0 },
-	{ "nomrulist", 0, 0 },
+	{ "nomrulist", CONF_RES_NOMRULIST, 0 },
 	{ "version", 0, 0 },
 	{ "ntpport", 0, 0 },
 	{ "noepeer", 0, 0 },
@@ -1526,19 +1526,24 @@ d_ratelimit(struct pctx *p, struct args *a)
 {
 	struct conf *c = p->c;
 	int interval = c->ratelimit_interval_log2, burst = c->ratelimit_burst;
+	int leak = c->ratelimit_leak_log2;
 	const struct tok *w;
 	long v;
 
 	while (a->i < a->n) {
 		w = &a->t[a->i++];
 		if (is_word(w, "interval")) {
-			if (arg_long(p, a, 0, 16, &v) != 0)
+			if (arg_long(p, a, -10, 16, &v) != 0)
 				return -1;
 			interval = (int)v;
 		} else if (is_word(w, "burst")) {
 			if (arg_long(p, a, 1, 1024, &v) != 0)
 				return -1;
 			burst = (int)v;
+		} else if (is_word(w, "leak")) {
+			if (arg_long(p, a, 0, 16, &v) != 0)
+				return -1;
+			leak = (int)v;
 		} else {
 			perr(p, w->col, "unknown ratelimit option '%s'", w->s);
 			return -1;
@@ -1546,7 +1551,57 @@ d_ratelimit(struct pctx *p, struct args *a)
 	}
 	c->ratelimit_interval_log2 = interval;
 	c->ratelimit_burst = burst;
+	c->ratelimit_leak_log2 = leak;
 	c->ratelimit_enabled = 1;
+	return 0;
+}
+
+/* ntpd's "discard [average A] [minimum M] [monitor N]". */
+static int
+d_discard(struct pctx *p, struct args *a)
+{
+	struct conf *c = p->c;
+	int average = c->discard_average_log2, minimum = c->discard_minimum_s;
+	int monitor = c->discard_monitor;
+	const struct tok *w;
+	long v;
+
+	while (a->i < a->n) {
+		w = &a->t[a->i++];
+		if (is_word(w, "average")) {
+			if (arg_long(p, a, -10, 16, &v) != 0)
+				return -1;
+			average = (int)v;
+		} else if (is_word(w, "minimum")) {
+			if (arg_long(p, a, 0, 3600, &v) != 0)
+				return -1;
+			minimum = (int)v;
+		} else if (is_word(w, "monitor")) {
+			if (arg_long(p, a, 0, 1000000000L, &v) != 0)
+				return -1;
+			monitor = (int)v;
+			pwarn(p,
+			    "discard monitor has no effect: the rate-limit "
+			    "table has a fixed size");
+		} else {
+			perr(p, w->col, "unknown discard option '%s'", w->s);
+			return -1;
+		}
+	}
+	c->discard_average_log2 = average;
+	c->discard_minimum_s = minimum;
+	c->discard_monitor = monitor;
+	return 0;
+}
+
+static int
+d_workers(struct pctx *p, struct args *a)
+{
+	long v;
+
+	if (arg_long(p, a, 1, CONF_MAX_WORKERS, &v) != 0 || arg_end(p, a) != 0)
+		return -1;
+	p->c->workers = (int)v;
 	return 0;
 }
 
@@ -1582,6 +1637,8 @@ static const struct directive {
 	{ "local", d_local },
 	{ "ratelimit", d_ratelimit },
 	{ "seccomp", d_seccomp },
+	{ "discard", d_discard },
+	{ "workers", d_workers },
 };
 
 /* ntpd (and NTPsec) directives we know and do not implement. */
@@ -1594,7 +1651,6 @@ static const char *const unsupported[] = {
 	"manycastserver",
 	"disable",
 	"enable",
-	"discard",
 	"mru",
 	"setvar",
 	"requestkey",
@@ -1725,6 +1781,11 @@ conf_init(struct conf *c)
 	c->tinker_stepout_s = 300;
 	c->ratelimit_interval_log2 = 3;
 	c->ratelimit_burst = 8;
+	c->ratelimit_leak_log2 = 2;
+	c->discard_average_log2 = 3;
+	c->discard_minimum_s = 2;
+	c->discard_monitor = 3000;
+	c->workers = 1;
 }
 
 static void

@@ -25,6 +25,7 @@
 #define CONF_HOST_MAX 256
 #define CONF_DIAG_MAX 320
 #define CONF_INCLUDE_DEPTH 8
+#define CONF_MAX_WORKERS 64
 
 /* Poll exponent limits accepted for minpoll/maxpoll (log2 seconds). */
 #define CONF_POLL_MIN (-6)
@@ -63,7 +64,8 @@ enum conf_clock {
 	CONF_CLOCK_VIRTUAL,
 };
 
-/* restrict flags we act on; others are accepted and ignored. */
+/* restrict flags (core/acl's ACL_* meanings); others are accepted and
+ * have no effect. */
 #define CONF_RES_IGNORE 0x001u
 #define CONF_RES_NOQUERY 0x002u
 #define CONF_RES_NOMODIFY 0x004u
@@ -73,6 +75,7 @@ enum conf_clock {
 #define CONF_RES_LIMITED 0x040u
 #define CONF_RES_NOTRAP 0x080u
 #define CONF_RES_NOTRUST 0x100u
+#define CONF_RES_NOMRULIST 0x200u
 
 struct conf_restrict {
 	int is_default;   /* "default" (family tells -4/-6/any) */
@@ -180,13 +183,23 @@ struct conf {
 	 * does; distrust (default) the source, or exit as ntpd does */
 	int panic_exit;
 
-	/* ratelimit (our extension): average interval log2, burst count. */
+	/* ratelimit (chrony's): interval log2 s, burst count, leak log2;
+	 * when given, every client is rate-limited this way. */
 	int ratelimit_interval_log2; /* default 3 */
 	int ratelimit_burst;         /* default 8 */
+	int ratelimit_leak_log2;     /* default 2: one in 4 answered */
 	int ratelimit_enabled;
 
 	/* "seccomp 1": run under the system-call allow-list (-F 1). */
 	int seccomp;
+
+	/* discard (ntpd's): limits for clients with restrict "limited". */
+	int discard_average_log2; /* default 3 */
+	int discard_minimum_s;    /* default 2 */
+	int discard_monitor;      /* accepted; no effect (fixed table) */
+
+	/* workers N: serving threads (default 1: no thread at all). */
+	int workers;
 
 	struct conf_diag diags[CONF_MAX_DIAGS];
 	size_t n_diags;

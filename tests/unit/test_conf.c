@@ -456,6 +456,38 @@ test_local_port_ratelimit(void)
 	T_CHECK(one_error(&c, "ratelimit rate 3\n",
 	    "f:1:11: unknown ratelimit option 'rate'"));
 	T_EQ(c.ratelimit_enabled, 0);
+	T_EQ(load(&c, "ratelimit interval -3 burst 4 leak 8\n"), 0);
+	T_EQ(c.ratelimit_interval_log2, -3);
+	T_EQ(c.ratelimit_leak_log2, 8);
+	T_CHECK(one_error(&c, "ratelimit leak 17\n",
+	    "f:1:16: leak 17 out of range 0..16"));
+}
+
+static void
+test_discard_workers(void)
+{
+	struct conf c;
+
+	T_EQ(load(&c, "server a\n"), 0);
+	T_EQ(c.discard_average_log2, 3);
+	T_EQ(c.discard_minimum_s, 2);
+	T_EQ(c.workers, 1);
+	T_EQ(c.ratelimit_leak_log2, 2);
+	T_EQ(load(&c, "discard average 5 minimum 1\nworkers 4\n"), 0);
+	T_EQ(c.n_warnings, 0);
+	T_EQ(c.discard_average_log2, 5);
+	T_EQ(c.discard_minimum_s, 1);
+	T_EQ(c.workers, 4);
+	T_EQ(load(&c, "discard monitor 3000\n"), 0);
+	T_EQ(c.n_warnings, 1);
+	T_CHECK(
+	    strstr(c.diags[0].text, "f:1: warning: discard monitor") != NULL);
+	T_CHECK(one_error(&c, "discard often 3\n",
+	    "f:1:9: unknown discard option 'often'"));
+	T_CHECK(one_error(&c, "workers 0\n",
+	    "f:1:9: workers 0 out of range 1..64"));
+	T_CHECK(
+	    one_error(&c, "workers 2 3\n", "f:1:11: unexpected '3' after '2'"));
 }
 
 static void
@@ -819,6 +851,7 @@ test_conf(void)
 	test_unknown_and_unsupported();
 	test_clock();
 	test_local_port_ratelimit();
+	test_discard_workers();
 	test_interface();
 	test_restrict();
 	test_paths_keys_stats();
