@@ -35,7 +35,7 @@ $(B)/obj/%.o: %.c $(HDRS)
 	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(B)/stratumd: $(call obj,$(DAEMON_SRC) $(OS_SRC) $(CORE_SRC))
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lm
+	$(CC) $(CFLAGS_ALL) -pthread -o $@ $^ $(LDFLAGS) -lm -lpthread
 
 $(B)/stratum: $(call obj,$(CLI_SRC) $(OS_SRC) $(CORE_SRC))
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lm

@@ -1,22 +1,50 @@
 // SPDX-License-Identifier: ISC
-/* engine: sockets, the poll loop, and the server's system state. */
+/*
+ * engine: sockets, the poll loop, the batched server path and its
+ * workers.  See engine.h for the shape and doc/performance.md for why.
+ */
 #include "daemon/engine.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/pkt.h"
+#include "core/rl.h"
 #include "core/ts.h"
 #include "os/ifs.h"
+#include "os/rnd.h"
 
 #define ENG_MAX_ADDRS 128
 #define ENG_WILDCARD "wildcard" /* name of the fallback addresses */
-#define ENG_BATCH 64            /* datagrams read per socket per wake-up */
-#define ENG_BUF 1024
+#define ENG_ROUNDS 4            /* batches per socket per wake-up (fairness) */
+#define ENG_BUF 1024            /* longer requests are dropped as truncated */
+#define ENG_REPLY 64            /* a reply is 48 or 52 bytes */
+#define ENG_RL_SLOTS 4096       /* rate-limit entries per worker (160 KiB) */
+#define ENG_WORKER_POLL_MS 200  /* how soon a worker notices a stop */
+
+struct eng_worker {
+	struct engine *e;
+	int id;
+	int fds[ENG_MAX_SOCKS];
+	struct eng_counters cnt;
+	struct rl rl;
+	struct rl_entry *rl_slots; /* NULL: nobody is rate-limited */
+	struct udp_batch io;
+	struct eng_snap snap; /* the state this worker serves */
+	struct srv_tmpl tmpl;
+	uint64_t gen; /* of the snapshot copied */
+	uint64_t rng; /* xorshift state for the ratelimit leak */
+	pthread_t thread;
+	uint8_t rx[UDP_BATCH][ENG_BUF];
+	uint8_t tx[UDP_BATCH][ENG_REPLY];
+	struct udp_msg m[UDP_BATCH];
+	struct udp_out out[UDP_BATCH];
+};
 
 static enum clk_kind
 clock_kind(enum conf_clock c)
@@ -32,10 +60,66 @@ clock_kind(enum conf_clock c)
 	return CLK_NONE;
 }
 
+static void
+acl_from_conf(struct acl *a, const struct conf *c)
+{
+	static const struct {
+		unsigned conf, acl;
+	} map[] = {
+		{ CONF_RES_IGNORE, ACL_IGNORE },
+		{ CONF_RES_NOQUERY, ACL_NOQUERY },
+		{ CONF_RES_NOMODIFY, ACL_NOMODIFY },
+		{ CONF_RES_NOSERVE, ACL_NOSERVE },
+		{ CONF_RES_NOPEER, ACL_NOPEER },
+		{ CONF_RES_KOD, ACL_KOD },
+		{ CONF_RES_LIMITED, ACL_LIMITED },
+		{ CONF_RES_NOTRAP, ACL_NOTRAP },
+		{ CONF_RES_NOTRUST, ACL_NOTRUST },
+		{ CONF_RES_NOMRULIST, ACL_NOMRULIST },
+	};
+	const struct conf_restrict *cr;
+	struct acl_rule r;
+	size_t i, k;
+
+	acl_init(a);
+	for (i = 0; i < c->n_restricts; i++) {
+		cr = &c->restricts[i];
+		memset(&r, 0, sizeof(r));
+		r.kind = cr->is_default ? ACL_RULE_DEFAULT
+		    : cr->is_source     ? ACL_RULE_SOURCE
+		                        : ACL_RULE_ADDR;
+		r.family = cr->family;
+		memcpy(r.addr, cr->addr, 16);
+		memcpy(r.mask, cr->mask, 16);
+		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
+			if (cr->flags & map[k].conf)
+				r.flags |= map[k].acl;
+		/* the parser's table is no larger than ours, doubled for
+		 * default lines of both families */
+		(void)acl_add(a, &r, cr->unrestrict);
+	}
+}
+
+/* Rate limiting can apply to someone: `ratelimit` (everyone) or a
+ * restrict line with `limited`. */
+static int
+any_limiting(const struct engine *e)
+{
+	size_t i;
+
+	if (e->conf->ratelimit_enabled)
+		return 1;
+	for (i = 0; i < e->acl.n; i++)
+		if (e->acl.rules[i].flags & ACL_LIMITED)
+			return 1;
+	return 0;
+}
+
 void
 eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
     const struct asc_opts *o)
 {
+	const char *plain = getenv("STRATUM_PLAIN_IO");
 	int prec;
 
 	memset(e, 0, sizeof(*e));
@@ -47,6 +131,11 @@ eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
 	log_msg(lg, LOG_INFO, "proto: precision = %.3f usec (%d)",
 	    ts_to_s(ts_log2_ns(prec)) * 1e6, prec);
 	log_msg(lg, LOG_INFO, "clock backend %s", clk_kind_name(e->clk.kind));
+	acl_from_conf(&e->acl, c);
+	e->limiting = any_limiting(e);
+	e->plain_io = plain != NULL && strcmp(plain, "1") == 0;
+	e->n_workers = c->workers > 0 ? c->workers : 1;
+	pthread_mutex_init(&e->pub_lock, NULL);
 	asc_init(&e->asc, c, lg, &e->clk, o);
 }
 
@@ -121,6 +210,37 @@ set_port(struct udp_peer *p, uint16_t port)
 		    htons(port);
 }
 
+/* Worker k's socket for s: workers 1 binds plainly, so a second daemon
+ * on the same port fails with EADDRINUSE.  A SO_REUSEPORT group would
+ * let another daemon of the same user join it silently, so before the
+ * group is made a plain bind checks that the address is free. */
+static int
+bind_group(struct engine *e, struct eng_sock *s)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&s->addr.sa;
+	int k, fd, err;
+
+	fd = udp_open_bound(sa, s->addr.len);
+	if (fd < 0 || e->n_workers == 1) {
+		if (fd >= 0)
+			e->workers[0].fds[e->n_socks] = fd;
+		return fd;
+	}
+	close(fd);
+	for (k = 0; k < e->n_workers; k++) {
+		fd = udp_open_reuseport(sa, s->addr.len);
+		if (fd < 0) {
+			err = errno;
+			while (--k >= 0)
+				close(e->workers[k].fds[e->n_socks]);
+			errno = err;
+			return -1;
+		}
+		e->workers[k].fds[e->n_socks] = fd;
+	}
+	return e->workers[0].fds[e->n_socks];
+}
+
 static void
 open_one(struct engine *e, const struct ifs_addr *ia, enum conf_if_action act)
 {
@@ -132,8 +252,7 @@ open_one(struct engine *e, const struct ifs_addr *ia, enum conf_if_action act)
 	set_port(&s->addr, e->conf->port);
 	udp_addr_str((const struct sockaddr *)&s->addr.sa, a, sizeof(a));
 	v6 = s->addr.sa.ss_family == AF_INET6;
-	s->fd =
-	    udp_open_bound((const struct sockaddr *)&s->addr.sa, s->addr.len);
+	s->fd = bind_group(e, s);
 	if (s->fd < 0) {
 		log_msg(e->log, LOG_ERR, "bind(%s%s%s:%u) failed: %s",
 		    v6 ? "[" : "", a, v6 ? "]" : "", (unsigned)e->conf->port,
@@ -178,8 +297,56 @@ wildcards(struct ifs_addr *a)
 	return 2;
 }
 
-int
-eng_open_sockets(struct engine *e)
+static uint64_t
+seed64(void)
+{
+	uint64_t v;
+
+	/* The hash key only needs to be unknown outside; without
+	 * getrandom the clocks are the best there is. */
+	if (rnd_u64(&v) != 0)
+		v = (uint64_t)clk_real_now() * 0x9e3779b97f4a7c15ULL ^
+		    (uint64_t)clk_mono_now();
+	return v | 1;
+}
+
+/* Each worker's own state: allocated once at start, never per packet. */
+static int
+alloc_workers(struct engine *e)
+{
+	struct rl_cfg rc = { .kind = RL_DISCARD,
+		.average_log2 = e->conf->discard_average_log2,
+		.minimum_s = e->conf->discard_minimum_s };
+	struct eng_worker *w;
+	int k;
+
+	if (e->conf->ratelimit_enabled)
+		rc = (struct rl_cfg){ .kind = RL_RATELIMIT,
+			.average_log2 = e->conf->ratelimit_interval_log2,
+			.burst = e->conf->ratelimit_burst,
+			.leak_log2 = e->conf->ratelimit_leak_log2 };
+	e->workers = calloc((size_t)e->n_workers, sizeof(*e->workers));
+	if (e->workers == NULL)
+		return -1;
+	for (k = 0; k < e->n_workers; k++) {
+		w = &e->workers[k];
+		w->e = e;
+		w->id = k;
+		w->rng = seed64();
+		udp_batch_init(&w->io, e->plain_io);
+		if (!e->limiting)
+			continue;
+		w->rl_slots = calloc(ENG_RL_SLOTS, sizeof(*w->rl_slots));
+		if (w->rl_slots == NULL)
+			return -1;
+		(void)rl_init(&w->rl, &rc, w->rl_slots, ENG_RL_SLOTS, seed64(),
+		    seed64());
+	}
+	return 0;
+}
+
+static int
+open_all(struct engine *e)
 {
 	struct ifs_addr addrs[ENG_MAX_ADDRS];
 	enum conf_if_action act;
@@ -210,57 +377,406 @@ eng_open_sockets(struct engine *e)
 			if (if_action(e->conf, &addrs[i]) != CONF_IF_IGNORE)
 				open_one(e, &addrs[i], CONF_IF_LISTEN);
 	}
-	if (e->n_socks == 0) {
+	return (int)e->n_socks;
+}
+
+int
+eng_open_sockets(struct engine *e)
+{
+	if (alloc_workers(e) != 0) {
+		log_msg(e->log, LOG_ERR, "cannot allocate %d worker(s)",
+		    e->n_workers);
+		return -1;
+	}
+	if (open_all(e) == 0) {
 		log_msg(e->log, LOG_ERR,
 		    "no address to listen on (check interface directives)");
 		return -1;
 	}
 	tell_own(e);
+	if (e->n_workers > 1)
+		log_msg(e->log, LOG_INFO,
+		    "%d serving threads, one SO_REUSEPORT socket each per "
+		    "address",
+		    e->n_workers);
 	return (int)e->n_socks;
 }
 
-static void
-serve_one(struct engine *e, struct eng_sock *s, const uint8_t *req, size_t len,
-    const struct udp_peer *from, int64_t rx_real_ns)
-{
-	int64_t rx = clk_from_real(&e->clk, rx_real_ns);
-	uint8_t reply[ENG_BUF];
-	enum srv_verdict v;
-	size_t n;
+/* ---- what the server says ---- */
 
-	e->stats.received++;
-	v = srv_respond(asc_sys(&e->asc, rx), req, len, rx, reply,
-	    sizeof(reply), &n);
-	e->stats.by_verdict[v]++;
-	if (v != SRV_REPLY)
+/* The addresses of our sources, for `restrict source`. */
+static void
+source_addrs(struct engine *e, struct eng_snap *s)
+{
+	const struct sockaddr *sa;
+	int i;
+
+	s->n_src = 0;
+	if (!e->acl.has_source)
 		return;
-	/* The transmit timestamp is read as late as possible. */
-	srv_finish(reply, clk_now(&e->clk));
-	if (udp_send(s->fd, reply, n, from) != 0)
-		e->send_errors++;
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		if (!e->asc.sync.src[i].in_use)
+			continue;
+		sa = (const struct sockaddr *)&e->asc.src[i].addr.sa;
+		if (sa->sa_family == AF_INET) {
+			s->src_family[s->n_src] = 4;
+			memcpy(s->src_addr[s->n_src],
+			    &((const struct sockaddr_in *)(const void *)sa)
+			         ->sin_addr,
+			    4);
+		} else if (sa->sa_family == AF_INET6) {
+			s->src_family[s->n_src] = 6;
+			memcpy(s->src_addr[s->n_src],
+			    &((const struct sockaddr_in6 *)(const void *)sa)
+			         ->sin6_addr,
+			    16);
+		} else {
+			continue;
+		}
+		s->n_src++;
+	}
+}
+
+/*
+ * The one place the server asks the client half what to say (once per
+ * batch, or once per loop turn for the workers).  A local clock that is
+ * its own reference returns clock_ns as its reference time: then each
+ * batch uses its own receive time instead.
+ */
+static void
+make_snap(struct engine *e, int64_t clock_ns, struct eng_snap *s)
+{
+	const struct srv_sys *sys = asc_sys(&e->asc, clock_ns);
+
+	s->sys = *sys;
+	s->ref_is_now = sys->ref_ns == clock_ns;
+	s->clk = e->clk;
+	source_addrs(e, s);
+}
+
+static int
+snap_equal(const struct eng_snap *a, const struct eng_snap *b)
+{
+	return a->ref_is_now == b->ref_is_now &&
+	    srv_sys_equal(&a->sys, &b->sys, !a->ref_is_now) &&
+	    memcmp(&a->clk, &b->clk, sizeof(a->clk)) == 0 &&
+	    a->n_src == b->n_src &&
+	    memcmp(a->src_family, b->src_family, sizeof(a->src_family)) == 0 &&
+	    memcmp(a->src_addr, b->src_addr, sizeof(a->src_addr)) == 0;
+}
+
+/* workers > 1: the main thread publishes a changed snapshot. */
+static void
+publish(struct engine *e)
+{
+	struct eng_snap s;
+
+	memset(&s, 0, sizeof(s));
+	make_snap(e, clk_now(&e->clk), &s);
+	if (atomic_load(&e->pub_gen) != 0 && snap_equal(&s, &e->pub))
+		return;
+	pthread_mutex_lock(&e->pub_lock);
+	e->pub = s;
+	atomic_fetch_add(&e->pub_gen, 1);
+	pthread_mutex_unlock(&e->pub_lock);
+}
+
+/* Take a snapshot; rebuild the template only when what it says changed. */
+static void
+adopt(struct eng_worker *w, const struct eng_snap *s, int first)
+{
+	if (first || !srv_sys_equal(&s->sys, &w->snap.sys, !s->ref_is_now))
+		srv_tmpl_build(&w->tmpl, &s->sys);
+	w->snap = *s;
+}
+
+/* Before each batch: the current snapshot and template.  rx_real_ns is
+ * the batch's first receive time. */
+static void
+refresh(struct eng_worker *w, int64_t rx_real_ns)
+{
+	struct engine *e = w->e;
+	struct eng_snap s;
+	uint64_t g;
+
+	if (e->n_workers == 1) {
+		memset(&s, 0, sizeof(s));
+		make_snap(e, clk_from_real(&e->clk, rx_real_ns), &s);
+		adopt(w, &s, w->gen == 0);
+		w->gen = 1;
+	} else if ((g = atomic_load(&e->pub_gen)) != w->gen) {
+		pthread_mutex_lock(&e->pub_lock);
+		s = e->pub;
+		pthread_mutex_unlock(&e->pub_lock);
+		adopt(w, &s, w->gen == 0);
+		w->gen = g;
+	}
+	if (w->snap.ref_is_now)
+		srv_tmpl_set_ref(&w->tmpl,
+		    clk_from_real(&w->snap.clk, rx_real_ns));
+}
+
+/* ---- the server path ---- */
+
+static uint32_t
+rand32(struct eng_worker *w)
+{
+	w->rng ^= w->rng << 13;
+	w->rng ^= w->rng >> 7;
+	w->rng ^= w->rng << 17;
+	return (uint32_t)(w->rng >> 32);
+}
+
+static int
+peer_addr(const struct udp_peer *p, const uint8_t **addr)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&p->sa;
+
+	if (sa->sa_family == AF_INET) {
+		*addr = (const uint8_t *)&(
+		    (const struct sockaddr_in *)(const void *)sa)
+		            ->sin_addr;
+		return 4;
+	}
+	if (sa->sa_family == AF_INET6) {
+		*addr = (const uint8_t *)&(
+		    (const struct sockaddr_in6 *)(const void *)sa)
+		            ->sin6_addr;
+		return 6;
+	}
+	return 0;
+}
+
+static int
+is_source(const struct eng_snap *s, int fam, const uint8_t *addr)
+{
+	int i;
+
+	for (i = 0; i < s->n_src; i++)
+		if (s->src_family[i] == fam &&
+		    memcmp(s->src_addr[i], addr, fam == 4 ? 4 : 16) == 0)
+			return 1;
+	return 0;
+}
+
+static enum eng_ctr
+acl_ctr(enum acl_verdict v)
+{
+	switch (v) {
+	case ACL_OK:
+		break;
+	case ACL_DROP_IGNORE:
+		return ENG_DROP_IGNORE;
+	case ACL_DROP_NOSERVE:
+		return ENG_DROP_NOSERVE;
+	case ACL_DROP_NOTRUST:
+		return ENG_DROP_NOTRUST;
+	case ACL_DROP_NOQUERY:
+		return ENG_DROP_NOQUERY;
+	}
+	return ENG_N_CTR;
+}
+
+static enum eng_ctr
+srv_ctr(enum srv_verdict v)
+{
+	switch (v) {
+	case SRV_REPLY:
+		break;
+	case SRV_DROP_SHORT:
+		return ENG_DROP_SHORT;
+	case SRV_DROP_VERSION:
+		return ENG_DROP_VERSION;
+	case SRV_DROP_MODE:
+		return ENG_DROP_MODE;
+	case SRV_DROP_MALFORMED:
+		return ENG_DROP_MALFORMED;
+	}
+	return ENG_N_CTR;
+}
+
+/* Rate limiting for a request srv would answer: ENG_N_CTR to send the
+ * reply as built, ENG_KOD to turn it into a RATE, else a drop counter. */
+static enum eng_ctr
+limit(struct eng_worker *w, unsigned flags, int fam, const uint8_t *addr,
+    int64_t mono_ns)
+{
+	if (w->rl_slots == NULL ||
+	    (!(flags & ACL_LIMITED) && !w->e->conf->ratelimit_enabled))
+		return ENG_N_CTR;
+	switch (rl_check(&w->rl, fam, addr, mono_ns, rand32(w),
+	    (flags & ACL_KOD) != 0)) {
+	case RL_PASS:
+		break;
+	case RL_LEAK:
+		w->cnt.n[ENG_LEAKED]++;
+		break;
+	case RL_DROP:
+		return ENG_DROP_RATE;
+	case RL_KOD:
+		return ENG_KOD;
+	}
+	return ENG_N_CTR;
+}
+
+/* One datagram: restrict, the control hook, srv, rate limiting.  Returns
+ * the reply length in *out (0: none) and the counter to bump (ENG_N_CTR:
+ * none yet, the reply is counted when sent). */
+static enum eng_ctr
+decide(struct eng_worker *w, const struct udp_msg *m, int64_t mono_ns,
+    uint8_t *out, size_t *out_len)
+{
+	uint8_t ver = 0, mode = 0;
+	const uint8_t *addr = NULL;
+	enum srv_verdict sv;
+	enum eng_ctr c;
+	unsigned flags;
+	int64_t rx;
+	int fam;
+
+	*out_len = 0;
+	fam = peer_addr(&m->peer, &addr);
+	if (fam == 0)
+		return ENG_DROP_SHORT;
+	flags = acl_flags(&w->e->acl, fam, addr,
+	    w->e->acl.has_source && is_source(&w->snap, fam, addr));
+	(void)pkt_peek(m->buf, m->len, &ver, &mode);
+	if ((c = acl_ctr(acl_check(flags, mode))) != ENG_N_CTR)
+		return c;
+	if (mode == PKT_MODE_CONTROL) {
+		/* Mode 6 hook: restrict has already refused noquery
+		 * (and ignore, notrust) above; the control protocol (src/ctl)
+		 * goes here, with flags for nomodify, notrap and nomrulist,
+		 * loopback-only by default, and its replies held to the
+		 * request's size.  Until then: dropped and counted. */
+		return ENG_DROP_CONTROL;
+	}
+	rx = clk_from_real(&w->snap.clk, m->rx_real_ns);
+	sv =
+	    srv_reply(&w->tmpl, m->buf, m->len, rx, 0, out, ENG_REPLY, out_len);
+	if (sv != SRV_REPLY)
+		return srv_ctr(sv);
+	c = limit(w, flags, fam, addr, mono_ns);
+	if (c == ENG_KOD)
+		(void)srv_reply(&w->tmpl, m->buf, m->len, rx, 1, out, ENG_REPLY,
+		    out_len);
+	else if (c != ENG_N_CTR)
+		*out_len = 0;
+	return c;
 }
 
 static void
-drain(struct engine *e, struct eng_sock *s)
+serve_batch(struct eng_worker *w, const struct eng_sock *s, int fd, int n)
 {
-	uint8_t buf[ENG_BUF];
-	struct udp_peer from;
-	int64_t rx;
-	ssize_t n;
-	int trunc, i;
+	int64_t mono = w->e->limiting ? clk_mono_now() : 0, tx;
+	uint64_t *cnt = w->cnt.n;
+	enum eng_ctr c;
+	int i, k = 0, kods = 0;
+	size_t len;
 
-	for (i = 0; i < ENG_BATCH; i++) {
-		n = udp_recv(s->fd, buf, sizeof(buf), &from, &rx, &trunc);
-		if (n < 0)
-			return; /* EAGAIN: drained; errors: retried on wake-up */
-		if (s->ifname[0] == '\0' || trunc) {
-			/* drop socket, or larger than any request we answer */
-			e->stats.received++;
-			e->stats.by_verdict[SRV_DROP_MALFORMED]++;
+	refresh(w, w->m[0].rx_real_ns);
+	for (i = 0; i < n; i++) {
+		cnt[ENG_RECEIVED]++;
+		if (s->ifname[0] == '\0') {
+			cnt[ENG_DROP_IFACE]++;
 			continue;
 		}
-		serve_one(e, s, buf, (size_t)n, &from, rx);
+		if (w->m[i].truncated) {
+			cnt[ENG_DROP_TRUNC]++;
+			continue;
+		}
+		c = decide(w, &w->m[i], mono, w->tx[k], &len);
+		if (c != ENG_N_CTR && c != ENG_KOD) {
+			cnt[c]++;
+			continue;
+		}
+		kods += c == ENG_KOD;
+		w->out[k] = (struct udp_out){ .buf = w->tx[k],
+			.len = len,
+			.to = &w->m[i].peer };
+		k++;
 	}
+	if (k == 0)
+		return;
+	/* The transmit timestamp is read as late as possible: once, right
+	 * before the batch leaves. */
+	tx = clk_from_real(&w->snap.clk, clk_real_now());
+	for (i = 0; i < k; i++)
+		srv_finish(w->tx[i], tx);
+	cnt[ENG_ANSWERED] += (uint64_t)udp_send_batch(fd, &w->io, w->out, k,
+	    &cnt[ENG_SEND_ERROR]);
+	cnt[ENG_KOD] += (uint64_t)kods;
+}
+
+static void
+drain(struct eng_worker *w, size_t si)
+{
+	int fd = w->fds[si], round, i, n;
+
+	for (i = 0; i < UDP_BATCH; i++)
+		w->m[i] = (struct udp_msg){ .buf = w->rx[i],
+			.cap = sizeof(w->rx[i]) };
+	for (round = 0; round < ENG_ROUNDS; round++) {
+		n = udp_recv_batch(fd, &w->io, w->m, UDP_BATCH);
+		if (n <= 0)
+			return; /* drained; errors: retried on wake-up */
+		serve_batch(w, &w->e->socks[si], fd, n);
+		if (n < UDP_BATCH)
+			return;
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct eng_worker *w = arg;
+	struct engine *e = w->e;
+	struct pollfd pfd[ENG_MAX_SOCKS];
+	size_t i;
+	int r;
+
+	while (!atomic_load(&e->stop_workers)) {
+		for (i = 0; i < e->n_socks; i++)
+			pfd[i] = (struct pollfd){ .fd = w->fds[i],
+				.events = POLLIN };
+		r = poll(pfd, (nfds_t)e->n_socks, ENG_WORKER_POLL_MS);
+		for (i = 0; r > 0 && i < e->n_socks; i++)
+			if (pfd[i].revents & (POLLIN | POLLERR))
+				drain(w, i);
+	}
+	return NULL;
+}
+
+/* Worker threads get no signals: they go to the main thread's poll. */
+static int
+start_workers(struct engine *e)
+{
+	sigset_t all, old;
+	int k, rc = 0;
+
+	publish(e);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (k = 0; k < e->n_workers && rc == 0; k++)
+		if ((rc = pthread_create(&e->workers[k].thread, NULL,
+		         worker_main, &e->workers[k])) == 0)
+			e->threads_started++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		log_msg(e->log, LOG_ERR, "cannot start worker thread: %s",
+		    strerror(rc));
+	return rc == 0 ? 0 : -1;
+}
+
+static void
+stop_workers(struct engine *e)
+{
+	int k;
+
+	atomic_store(&e->stop_workers, 1);
+	for (k = 0; k < e->threads_started; k++)
+		pthread_join(e->workers[k].thread, NULL);
+	e->threads_started = 0;
 }
 
 static int
@@ -284,26 +800,32 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 {
 	struct pollfd pfd[ENG_MAX_FDS];
 	int tag[ENG_MAX_FDS];
-	size_t i, n;
+	size_t i, n, ns;
 	int r;
 
+	/* With workers the main thread serves nothing itself. */
+	ns = e->n_workers == 1 ? e->n_socks : 0;
+	if (e->n_workers > 1 && start_workers(e) != 0) {
+		stop_workers(e);
+		return 1;
+	}
 	while (!*stop && !e->asc.want_exit) {
-		for (i = 0; i < e->n_socks; i++)
+		for (i = 0; i < ns; i++)
 			pfd[i] = (struct pollfd){ .fd = e->socks[i].fd,
 				.events = POLLIN };
-		n = e->n_socks +
-		    asc_pollfds(&e->asc, pfd + e->n_socks, tag + e->n_socks,
-		        ENG_MAX_FDS - e->n_socks);
+		n = ns +
+		    asc_pollfds(&e->asc, pfd + ns, tag + ns, ENG_MAX_FDS - ns);
 		r = poll(pfd, (nfds_t)n, timeout_ms(e));
 		if (r < 0 && errno != EINTR) {
 			log_msg(e->log, LOG_ERR, "poll: %s", strerror(errno));
+			stop_workers(e);
 			return 1;
 		}
 		for (i = 0; r > 0 && i < n; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
 				continue;
-			if (i < e->n_socks)
-				drain(e, &e->socks[i]);
+			if (i < ns)
+				drain(&e->workers[0], i);
 			else
 				asc_on_ready(&e->asc, tag[i]);
 		}
@@ -316,33 +838,72 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 		clk_tick(&e->clk, clk_mono_now());
 		if (asc_next_timer(&e->asc) <= clk_mono_now())
 			asc_on_timer(&e->asc);
+		if (e->n_workers > 1)
+			publish(e);
 	}
+	stop_workers(e);
 	return e->asc.exit_code;
+}
+
+static void
+log_counters(struct engine *e)
+{
+	struct eng_counters t;
+	const uint64_t *n = t.n;
+	unsigned long long dropped;
+	int k, i;
+
+	memset(&t, 0, sizeof(t));
+	for (k = 0; e->workers != NULL && k < e->n_workers; k++)
+		for (i = 0; i < ENG_N_CTR; i++)
+			t.n[i] += e->workers[k].cnt.n[i];
+	dropped = 0;
+	for (i = ENG_DROP_SHORT; i < ENG_N_CTR; i++)
+		dropped += n[i];
+	log_msg(e->log, LOG_INFO,
+	    "packets: %llu received, %llu answered, %llu dropped "
+	    "(%llu short, %llu bad version, %llu bad mode, %llu malformed, "
+	    "%llu too long, %llu on drop interfaces, %llu restrict ignore, "
+	    "%llu noserve, %llu notrust, %llu noquery, %llu mode 6, "
+	    "%llu rate-limited), %llu kiss-o'-death RATE, %llu leaked, "
+	    "%llu send errors",
+	    (unsigned long long)n[ENG_RECEIVED],
+	    (unsigned long long)n[ENG_ANSWERED], dropped,
+	    (unsigned long long)n[ENG_DROP_SHORT],
+	    (unsigned long long)n[ENG_DROP_VERSION],
+	    (unsigned long long)n[ENG_DROP_MODE],
+	    (unsigned long long)n[ENG_DROP_MALFORMED],
+	    (unsigned long long)n[ENG_DROP_TRUNC],
+	    (unsigned long long)n[ENG_DROP_IFACE],
+	    (unsigned long long)n[ENG_DROP_IGNORE],
+	    (unsigned long long)n[ENG_DROP_NOSERVE],
+	    (unsigned long long)n[ENG_DROP_NOTRUST],
+	    (unsigned long long)n[ENG_DROP_NOQUERY],
+	    (unsigned long long)n[ENG_DROP_CONTROL],
+	    (unsigned long long)n[ENG_DROP_RATE],
+	    (unsigned long long)n[ENG_KOD], (unsigned long long)n[ENG_LEAKED],
+	    (unsigned long long)n[ENG_SEND_ERROR]);
 }
 
 void
 eng_close(struct engine *e)
 {
 	size_t i;
+	int k;
 
+	stop_workers(e);
 	asc_close(&e->asc);
 	if (clk_release(&e->clk) != 0)
 		log_msg(e->log, LOG_ERR, "cannot restore the clock rate: %s",
 		    strerror(errno));
-	for (i = 0; i < e->n_socks; i++)
-		close(e->socks[i].fd);
+	for (k = 0; e->workers != NULL && k < e->n_workers; k++)
+		for (i = 0; i < e->n_socks; i++)
+			close(e->workers[k].fds[i]);
 	e->n_socks = 0;
-	log_msg(e->log, LOG_INFO,
-	    "packets: %llu received, %llu answered, %llu dropped "
-	    "(%llu short, %llu bad version, %llu bad mode, %llu malformed), "
-	    "%llu send errors",
-	    (unsigned long long)e->stats.received,
-	    (unsigned long long)e->stats.by_verdict[SRV_REPLY],
-	    (unsigned long long)(e->stats.received -
-	        e->stats.by_verdict[SRV_REPLY]),
-	    (unsigned long long)e->stats.by_verdict[SRV_DROP_SHORT],
-	    (unsigned long long)e->stats.by_verdict[SRV_DROP_VERSION],
-	    (unsigned long long)e->stats.by_verdict[SRV_DROP_MODE],
-	    (unsigned long long)e->stats.by_verdict[SRV_DROP_MALFORMED],
-	    (unsigned long long)e->send_errors);
+	log_counters(e);
+	for (k = 0; e->workers != NULL && k < e->n_workers; k++)
+		free(e->workers[k].rl_slots);
+	free(e->workers);
+	e->workers = NULL;
+	pthread_mutex_destroy(&e->pub_lock);
 }

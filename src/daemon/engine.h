@@ -3,16 +3,32 @@
  * engine: owns the daemon's state and runs its poll(2) loop.  It feeds
  * datagrams and timer events into the core and maps what the core decides
  * onto system calls; it is the only place that does so.
+ *
+ * The server path works in batches (doc/performance.md): up to 32
+ * datagrams per recvmmsg, each with its kernel receive timestamp; the
+ * served state is fetched once per batch and a reply template rebuilt only
+ * when it changed; restrict (core/acl) and rate limiting (core/rl) are
+ * decided per datagram in the same pass; the transmit timestamp is read
+ * once, right before the batch's sendmmsg, and written into every reply.
+ * No allocation and no logging per packet: counters per drop reason.
+ *
+ * With `workers 1` (the default) the poll loop serves and runs the client
+ * half in one thread.  With `workers N` N threads serve, each with its own
+ * SO_REUSEPORT socket per address, counters and rate-limit table; the
+ * main thread runs the client half and publishes what the server says.
  */
 #ifndef STRATUM_ENGINE_H
 #define STRATUM_ENGINE_H
 
 #include <net/if.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "core/acl.h"
 #include "core/srv.h"
 #include "daemon/assoc.h"
 #include "os/clk.h"
@@ -26,21 +42,69 @@
 #define ENG_FIRST_SOCK_INDEX 2
 
 struct eng_sock {
-	int fd;
+	int fd; /* worker 0's socket (the only one with workers 1) */
 	int index;
-	char ifname[IF_NAMESIZE];
+	char ifname[IF_NAMESIZE]; /* "": a drop socket */
 	struct udp_peer addr;
 };
+
+/* Counters per worker, summed at exit. */
+enum eng_ctr {
+	ENG_RECEIVED,
+	ENG_ANSWERED, /* replies handed to the kernel, KoDs included */
+	ENG_KOD,      /* RATE kiss-o'-death sent */
+	ENG_LEAKED,   /* over the limit, answered by ratelimit leak */
+	ENG_SEND_ERROR,
+	ENG_DROP_SHORT,     /* srv: shorter than a header */
+	ENG_DROP_VERSION,   /* srv: version 0 or 5-7 */
+	ENG_DROP_MODE,      /* srv: mode 0, 2, 4, 5, 7 */
+	ENG_DROP_MALFORMED, /* srv: bad extension fields */
+	ENG_DROP_TRUNC,     /* longer than any request we answer */
+	ENG_DROP_IFACE,     /* an "interface drop" address */
+	ENG_DROP_IGNORE,    /* restrict ignore */
+	ENG_DROP_NOSERVE,   /* restrict noserve */
+	ENG_DROP_NOTRUST,   /* restrict notrust */
+	ENG_DROP_NOQUERY,   /* restrict noquery (mode 6/7) */
+	ENG_DROP_CONTROL,   /* mode 6: control protocol not implemented */
+	ENG_DROP_RATE,      /* over the rate limit, no KoD */
+	ENG_N_CTR,
+};
+
+struct eng_counters {
+	uint64_t n[ENG_N_CTR];
+};
+
+/* What the server says, as workers copy it: the system variables, the
+ * clock's parameters, and our sources' addresses (restrict source). */
+struct eng_snap {
+	struct srv_sys sys;
+	int ref_is_now; /* local clock as its own reference: ref = rx */
+	struct clk clk;
+	int n_src;
+	int src_family[SYNC_MAX_SRC];
+	uint8_t src_addr[SYNC_MAX_SRC][16];
+};
+
+struct eng_worker;
 
 struct engine {
 	const struct conf *conf;
 	const struct logger *log;
 	struct clk clk;
 	struct assoc asc;
-	struct srv_stats stats;
-	uint64_t send_errors;
 	struct eng_sock socks[ENG_MAX_SOCKS];
 	size_t n_socks;
+	struct acl acl;
+	int limiting; /* some client can be rate-limited */
+	int plain_io; /* STRATUM_PLAIN_IO=1: no recvmmsg/sendmmsg */
+	struct eng_worker *workers;
+	int n_workers;
+	/* workers > 1: the published snapshot */
+	pthread_mutex_t pub_lock;
+	struct eng_snap pub;
+	atomic_uint_fast64_t pub_gen;
+	atomic_int stop_workers;
+	int threads_started;
 };
 
 /* Prepare the engine from a loaded configuration (no sockets yet); the
@@ -48,8 +112,9 @@ struct engine {
 void eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
     const struct asc_opts *o);
 
-/* Open a socket per interface address the interface rules allow, logging
- * each like ntpd.  Returns the number opened, or -1 when none could be. */
+/* Open a socket per interface address the interface rules allow (one per
+ * worker), logging each like ntpd.  Returns the number of addresses, or
+ * -1 when none could be opened. */
 int eng_open_sockets(struct engine *e);
 
 /* Serve and sync until *stop becomes non-zero or the client half wants
@@ -59,7 +124,7 @@ int eng_open_sockets(struct engine *e);
 int eng_run(struct engine *e, volatile sig_atomic_t *stop,
     volatile sig_atomic_t *hup);
 
-/* Close sockets and log the counters. */
+/* Stop the workers, close sockets and log the counters. */
 void eng_close(struct engine *e);
 
 #endif

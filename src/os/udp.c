@@ -28,14 +28,17 @@ set_common(int fd)
 	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 }
 
-int
-udp_open_bound(const struct sockaddr *sa, socklen_t len)
+static int
+open_bound(const struct sockaddr *sa, socklen_t len, int reuseport)
 {
 	int fd = socket(sa->sa_family, SOCK_DGRAM, 0), on = 1, e;
 
 	if (fd < 0)
 		return -1;
 	set_common(fd);
+	if (reuseport &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)
+		goto fail;
 	if (sa->sa_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
 		goto fail;
@@ -50,6 +53,18 @@ fail:
 }
 
 int
+udp_open_bound(const struct sockaddr *sa, socklen_t len)
+{
+	return open_bound(sa, len, 0);
+}
+
+int
+udp_open_reuseport(const struct sockaddr *sa, socklen_t len)
+{
+	return open_bound(sa, len, 1);
+}
+
+int
 udp_open_client(int family)
 {
 	int fd = socket(family, SOCK_DGRAM, 0);
@@ -59,8 +74,9 @@ udp_open_client(int family)
 	return fd;
 }
 
+/* The kernel's SCM_TIMESTAMPNS, or 0 when it gave none. */
 static int64_t
-rx_stamp(struct msghdr *mh)
+kernel_stamp(struct msghdr *mh)
 {
 	struct cmsghdr *cm;
 	struct timespec ts;
@@ -73,7 +89,15 @@ rx_stamp(struct msghdr *mh)
 			return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 		}
 	}
-	return clk_real_now();
+	return 0;
+}
+
+static int64_t
+rx_stamp(struct msghdr *mh)
+{
+	int64_t t = kernel_stamp(mh);
+
+	return t != 0 ? t : clk_real_now();
 }
 
 ssize_t
@@ -110,6 +134,133 @@ udp_send(int fd, const uint8_t *buf, size_t len, const struct udp_peer *to)
 	    sendto(fd, buf, len, 0, (const struct sockaddr *)&to->sa, to->len);
 
 	return n == (ssize_t)len ? 0 : -1;
+}
+
+void
+udp_batch_init(struct udp_batch *b, int plain)
+{
+	memset(b, 0, sizeof(*b));
+	b->plain = plain;
+}
+
+static int
+batch_unsupported(int err)
+{
+	return err == ENOSYS || err == EINVAL || err == EOPNOTSUPP;
+}
+
+static int
+recv_plain(int fd, struct udp_msg *m, int n)
+{
+	ssize_t r;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		r = udp_recv(fd, m[i].buf, m[i].cap, &m[i].peer,
+		    &m[i].rx_real_ns, &m[i].truncated);
+		if (r < 0)
+			break;
+		m[i].len = (size_t)r;
+	}
+	if (i == 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return -1;
+	return i;
+}
+
+int
+udp_recv_batch(int fd, struct udp_batch *b, struct udp_msg *m, int n)
+{
+	int64_t late = 0;
+	int i, r;
+
+	if (b->plain)
+		return recv_plain(fd, m, n);
+	for (i = 0; i < n; i++) {
+		struct msghdr *mh = &b->hdr[i].msg_hdr;
+
+		b->iov[i] =
+		    (struct iovec){ .iov_base = m[i].buf, .iov_len = m[i].cap };
+		*mh = (struct msghdr){ .msg_name = &m[i].peer.sa,
+			.msg_namelen = sizeof(m[i].peer.sa),
+			.msg_iov = &b->iov[i],
+			.msg_iovlen = 1,
+			.msg_control = b->ctl[i].buf,
+			.msg_controllen = sizeof(b->ctl[i].buf) };
+	}
+	r = recvmmsg(fd, b->hdr, (unsigned)n, MSG_DONTWAIT, NULL);
+	if (r < 0) {
+		if (!batch_unsupported(errno))
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		b->plain = 1;
+		return recv_plain(fd, m, n);
+	}
+	for (i = 0; i < r; i++) {
+		struct msghdr *mh = &b->hdr[i].msg_hdr;
+
+		m[i].len = b->hdr[i].msg_len;
+		m[i].peer.len = mh->msg_namelen;
+		m[i].truncated = (mh->msg_flags & MSG_TRUNC) != 0;
+		m[i].rx_real_ns = kernel_stamp(mh);
+		if (m[i].rx_real_ns == 0) {
+			/* no kernel timestamp: the clock after the call */
+			if (late == 0)
+				late = clk_real_now();
+			m[i].rx_real_ns = late;
+		}
+	}
+	return r;
+}
+
+static int
+send_plain(int fd, const struct udp_out *o, int n, uint64_t *errors)
+{
+	int i, sent = 0;
+
+	for (i = 0; i < n; i++) {
+		if (udp_send(fd, o[i].buf, o[i].len, o[i].to) == 0)
+			sent++;
+		else
+			(*errors)++;
+	}
+	return sent;
+}
+
+int
+udp_send_batch(int fd, struct udp_batch *b, const struct udp_out *o, int n,
+    uint64_t *errors)
+{
+	int i, r, done = 0, sent = 0;
+
+	if (b->plain)
+		return send_plain(fd, o, n, errors);
+	for (i = 0; i < n; i++) {
+		b->iov[i] =
+		    (struct iovec){ .iov_base = (void *)(uintptr_t)o[i].buf,
+			    .iov_len = o[i].len };
+		b->hdr[i].msg_hdr = (struct msghdr){
+			.msg_name = (void *)(uintptr_t)&o[i].to->sa,
+			.msg_namelen = o[i].to->len,
+			.msg_iov = &b->iov[i],
+			.msg_iovlen = 1,
+		};
+	}
+	while (done < n) {
+		r = sendmmsg(fd, b->hdr + done, (unsigned)(n - done), 0);
+		if (r > 0) {
+			done += r;
+			sent += r;
+			continue;
+		}
+		if (done == 0 && batch_unsupported(errno)) {
+			b->plain = 1;
+			return send_plain(fd, o, n, errors);
+		}
+		/* The first datagram left was refused (a full socket buffer,
+		 * an unreachable address): skip it, send the rest. */
+		(*errors)++;
+		done++;
+	}
+	return sent;
 }
 
 const char *

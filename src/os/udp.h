@@ -39,6 +39,57 @@ ssize_t udp_recv(int fd, uint8_t *buf, size_t cap, struct udp_peer *from,
 /* Send one datagram; 0 on success, -1 with errno. */
 int udp_send(int fd, const uint8_t *buf, size_t len, const struct udp_peer *to);
 
+/* udp_open_bound, with SO_REUSEPORT set before bind (one socket of a
+ * group the kernel spreads datagrams over, by 4-tuple hash). */
+int udp_open_reuseport(const struct sockaddr *sa, socklen_t len);
+
+/*
+ * Batched receive and send: recvmmsg(2)/sendmmsg(2) of up to UDP_BATCH
+ * datagrams, each with its own kernel receive timestamp.  When a batched
+ * call fails with ENOSYS, EINVAL or EOPNOTSUPP (an old kernel, or a
+ * syscall-interposing simulator), or b->plain is set from the start, the
+ * same functions use one recvmsg/sendto per datagram from then on.
+ */
+#define UDP_BATCH 32
+
+struct udp_msg {
+	uint8_t *buf; /* caller's storage of cap bytes */
+	size_t cap;
+	size_t len;
+	struct udp_peer peer;
+	int64_t rx_real_ns;
+	int truncated;
+};
+
+struct udp_out {
+	const uint8_t *buf;
+	size_t len;
+	const struct udp_peer *to;
+};
+
+struct udp_batch {
+	int plain; /* single calls only */
+	struct mmsghdr hdr[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	union {
+		char buf[64];
+		struct cmsghdr align;
+	} ctl[UDP_BATCH];
+};
+
+/* plain: never try the batched calls. */
+void udp_batch_init(struct udp_batch *b, int plain);
+
+/* Receive up to n (<= UDP_BATCH) waiting datagrams into m[0..n) (buf and
+ * cap set by the caller).  Returns how many (0: nothing waiting), or -1
+ * with errno on another error. */
+int udp_recv_batch(int fd, struct udp_batch *b, struct udp_msg *m, int n);
+
+/* Send o[0..n) (n <= UDP_BATCH).  Returns how many the kernel took; a
+ * datagram it refused is skipped and counted in *errors. */
+int udp_send_batch(int fd, struct udp_batch *b, const struct udp_out *o, int n,
+    uint64_t *errors);
+
 /* "127.0.0.1" / "::1" (no port) into out; returns out. */
 const char *udp_addr_str(const struct sockaddr *sa, char *out, size_t cap);
 
