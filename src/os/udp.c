@@ -12,6 +12,8 @@
 
 #include "os/clk.h"
 
+#define UDP_SERVER_RCVBUF (4 << 20)
+
 /* Non-blocking, close-on-exec, kernel receive timestamps.  None of these
  * is essential (receives use MSG_DONTWAIT, and without timestamps the
  * clock is read after recvmsg), so a system or simulator that refuses
@@ -32,6 +34,7 @@ static int
 open_bound(const struct sockaddr *sa, socklen_t len, int reuseport)
 {
 	int fd = socket(sa->sa_family, SOCK_DGRAM, 0), on = 1, e;
+	int rcvbuf = UDP_SERVER_RCVBUF;
 
 	if (fd < 0)
 		return -1;
@@ -39,6 +42,9 @@ open_bound(const struct sockaddr *sa, socklen_t len, int reuseport)
 	if (reuseport &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)
 		goto fail;
+	/* A deep receive queue rides out the moments a busy server is not
+	 * scheduled (the kernel caps it at net.core.rmem_max). */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (sa->sa_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
 		goto fail;

@@ -9,11 +9,27 @@
  *	COUNT random and mutated datagrams; checks that no reply is larger
  *	than its request, that no request gets two replies, and that a valid
  *	query is still answered afterwards.
+ *   ntpprobe grid ADDR PORT
+ *	The amplification grid: every mode (0-7), version (0-7) and length
+ *	(0-1100), each plain, with extension fields and with a MAC; checks
+ *	that no reply is larger than its request, that none gets two, and
+ *	that every well-formed mode 3 and mode 1 request of versions 1-4 is
+ *	answered.
+ *   ntpprobe flood ADDR PORT FLOOD_SRC LEGIT_SRC SECONDS RATE
+ *	Sends RATE requests/s (at most SECONDS * RATE) from FLOOD_SRC while
+ *	LEGIT_SRC asks once every 100 ms; prints the counts as
+ *	"name=value" words for the calling test to judge.
+ *   ntpprobe load ADDR PORT SECONDS SOCKETS WINDOW
+ *	Closed-loop load: SOCKETS sockets with WINDOW requests in flight
+ *	each, for SECONDS; checks that every reply carries the origin of an
+ *	outstanding request and a receive timestamp no later than its
+ *	transmit timestamp, both inside the request's round trip.
  *
  * Prints "ok - ..." / "not ok - ..." lines; exits 1 if any check failed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +283,403 @@ still_answers(struct probe *p)
 	    "a valid query is still answered afterwards");
 }
 
+/* ---- grid ---- */
+
+#define GRID_MAX_LEN 1100
+#define GRID_VARIANTS 3 /* plain, extension fields, MAC */
+
+static void
+put_be16(uint8_t *b, unsigned v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+/* Fill b[48..len) for a variant: 0 random bytes, 1 extension fields
+ * (one of the whole length when it is a multiple of 4), 2 a MAC at the
+ * end (after an extension field when there is room for one). */
+static void
+grid_tail(uint8_t *b, size_t len, int variant, uint64_t *seed)
+{
+	size_t i, r = len - PKT_HDR_LEN, mac;
+
+	for (i = PKT_HDR_LEN; i < len; i++)
+		b[i] = (uint8_t)xs(seed);
+	if (variant == 1 && r >= 16) {
+		put_be16(b + PKT_HDR_LEN, 0x0104);
+		put_be16(b + PKT_HDR_LEN + 2, (unsigned)(r & ~(size_t)3));
+	}
+	if (variant == 2 && r >= PKT_MAC_MD5_LEN) {
+		mac = r % 4 == 0 && r != PKT_MAC_SHA1_LEN ? PKT_MAC_MD5_LEN
+		                                          : PKT_MAC_SHA1_LEN;
+		if (r >= mac && r - mac >= 16) {
+			put_be16(b + PKT_HDR_LEN, 0x0204);
+			put_be16(b + PKT_HDR_LEN + 2, (unsigned)(r - mac));
+		}
+		if (r >= mac) {
+			b[len - mac] = 0;
+			b[len - mac + 1] = 0;
+			b[len - mac + 2] = 0;
+			b[len - mac + 3] = 5; /* key id 5 */
+		}
+	}
+}
+
+static size_t
+grid_dgram(long idx, uint64_t *seed, uint8_t *b, int *mode, int *version)
+{
+	size_t len = (size_t)(idx % (GRID_MAX_LEN + 1));
+	long rest = idx / (GRID_MAX_LEN + 1);
+	int variant = (int)(rest % GRID_VARIANTS);
+	uint64_t tag = (uint64_t)idx + 1;
+	size_t i;
+
+	rest /= GRID_VARIANTS;
+	*version = (int)(rest % 8);
+	*mode = (int)(rest / 8);
+	memset(b, 0, PKT_HDR_LEN);
+	for (i = 0; i < len && i < PKT_HDR_LEN; i++)
+		b[i] = (uint8_t)xs(seed);
+	if (len > 0)
+		b[0] = (uint8_t)(*version << 3 | *mode);
+	if (len >= PKT_HDR_LEN) {
+		for (i = 0; i < 8; i++)
+			b[40 + i] = (uint8_t)(tag >> (56 - 8 * i));
+		grid_tail(b, len, variant, seed);
+	}
+	return len;
+}
+
+static int
+grid(struct probe *p)
+{
+	long total = 8L * 8 * GRID_VARIANTS * (GRID_MAX_LEN + 1), i;
+	struct blast bl = { 0 };
+	unsigned char *want;
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	uint8_t b[GRID_MAX_LEN + 8];
+	long missing = 0;
+	char what[240];
+	int mode, version;
+
+	bl.lens = calloc((size_t)total, sizeof(*bl.lens));
+	bl.replies = calloc((size_t)total, 1);
+	want = calloc((size_t)total, 1);
+	if (bl.lens == NULL || bl.replies == NULL || want == NULL) {
+		free(bl.lens);
+		free(bl.replies);
+		free(want);
+		return -1;
+	}
+	for (i = 0; i < total; i++) {
+		size_t len = grid_dgram(i, &seed, b, &mode, &version);
+
+		/* A bare 48-byte client or symmetric request of a version
+		 * we serve must be answered: the grid is not all drops. */
+		want[i] = len == PKT_HDR_LEN && version >= 1 && version <= 4 &&
+		    (mode == 1 || mode == 3);
+		bl.lens[i] = len;
+		udp_send(p->fd, b, len, &p->to);
+		bl.sent++;
+		if (i % 32 == 31)
+			drain_replies(p, &bl, i % 1024 == 1023 ? 5 : 0);
+	}
+	drain_replies(p, &bl, 500);
+	for (i = 0; i < total; i++)
+		missing += want[i] && !bl.replies[i];
+	snprintf(what, sizeof(what),
+	    "grid: %ld datagrams (modes 0-7, versions 0-7, lengths 0-%d, "
+	    "plain/extension fields/MAC), %ld replies, none larger than its "
+	    "request (%ld oversize)",
+	    bl.sent, GRID_MAX_LEN, bl.got, bl.oversize);
+	report(p, bl.oversize == 0 && bl.got > 0, what);
+	snprintf(what, sizeof(what),
+	    "grid: at most one datagram per request (%ld duplicates, "
+	    "%ld unmatched)",
+	    bl.dup, bl.unknown);
+	report(p, bl.dup == 0 && bl.unknown == 0, what);
+	snprintf(what, sizeof(what),
+	    "grid: every bare mode 1/3 request of versions 1-4 answered "
+	    "(%ld missing)",
+	    missing);
+	report(p, missing == 0, what);
+	free(bl.lens);
+	free(bl.replies);
+	free(want);
+	return 0;
+}
+
+/* ---- flood ---- */
+
+static int
+bound_socket(const char *src, const struct udp_peer *to)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd;
+
+	if (to->sa.ss_family != AF_INET ||
+	    inet_pton(AF_INET, src, &a.sin_addr) != 1)
+		return -1;
+	fd = udp_open_client(AF_INET);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static size_t
+simple_request(uint8_t *b, uint64_t xmt)
+{
+	struct pkt_hdr h = { .version = 4, .mode = 3, .xmt_ts = xmt };
+
+	return pkt_encode_hdr(&h, b, PKT_HDR_LEN);
+}
+
+struct flood {
+	long sent, answered, kod;
+	long legit_sent, legit_answered;
+	uint64_t legit_xmt;
+	int64_t legit_at, legit_deadline;
+	int legit_waiting;
+};
+
+/* Count whatever replies are waiting on fd (no wait). */
+static void
+flood_drain(int fd, struct flood *f)
+{
+	struct mmsghdr mh[32];
+	struct iovec iov[32];
+	uint8_t rb[32][64];
+	int i, n;
+
+	for (i = 0; i < 32; i++) {
+		iov[i] = (struct iovec){ .iov_base = rb[i], .iov_len = 64 };
+		mh[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i],
+			                      .msg_iovlen = 1 } };
+	}
+	while ((n = recvmmsg(fd, mh, 32, MSG_DONTWAIT, NULL)) > 0) {
+		f->answered += n;
+		for (i = 0; i < n; i++)
+			f->kod += mh[i].msg_len >= PKT_HDR_LEN &&
+			    rb[i][1] == 0; /* stratum 0 */
+	}
+}
+
+static void
+flood_send(int fd, const struct udp_peer *to, struct flood *f, long n)
+{
+	struct mmsghdr mh[32];
+	struct iovec iov[32];
+	uint8_t b[32][PKT_HDR_LEN];
+	int i, k, r;
+
+	while (n > 0) {
+		k = n > 32 ? 32 : (int)n;
+		for (i = 0; i < k; i++) {
+			simple_request(b[i], (uint64_t)(f->sent + i + 1));
+			iov[i] = (struct iovec){ .iov_base = b[i],
+				.iov_len = PKT_HDR_LEN };
+			mh[i] = (struct mmsghdr){
+				.msg_hdr = { .msg_name =
+				                 (void *)(uintptr_t)&to->sa,
+				    .msg_namelen = to->len,
+				    .msg_iov = &iov[i],
+				    .msg_iovlen = 1 }
+			};
+		}
+		r = sendmmsg(fd, mh, (unsigned)k, 0);
+		if (r <= 0)
+			return;
+		f->sent += r;
+		n -= r;
+	}
+}
+
+static void
+legit_step(int fd, const struct udp_peer *to, struct flood *f, int64_t now)
+{
+	uint8_t b[MAX_DGRAM];
+	struct pkt r;
+	ssize_t n;
+
+	while ((n = recv(fd, b, sizeof(b), MSG_DONTWAIT)) >= 0) {
+		if (f->legit_waiting &&
+		    pkt_decode(b, (size_t)n, &r) == PKT_OK &&
+		    r.h.org_ts == f->legit_xmt && r.h.stratum != 0) {
+			f->legit_answered++;
+			f->legit_waiting = 0;
+		}
+	}
+	if (f->legit_waiting && now > f->legit_deadline)
+		f->legit_waiting = 0; /* lost */
+	if (!f->legit_waiting && now >= f->legit_at) {
+		f->legit_xmt = 0x4c45474954000000ULL + (uint64_t)f->legit_sent;
+		simple_request(b, f->legit_xmt);
+		if (udp_send(fd, b, PKT_HDR_LEN, to) == 0) {
+			f->legit_sent++;
+			f->legit_waiting = 1;
+			f->legit_deadline = now + 1000000000LL;
+		}
+		f->legit_at = now + 100000000LL;
+	}
+}
+
+static int
+flood(struct probe *p, const char *fsrc, const char *lsrc, double secs,
+    long rate)
+{
+	struct flood f = { 0 };
+	int ffd = bound_socket(fsrc, &p->to), lfd = bound_socket(lsrc, &p->to);
+	int64_t t0 = clk_mono_now(), now = t0, end = t0 + (int64_t)(secs * 1e9);
+	long limit = (long)(secs * (double)rate), due;
+	int bufsz = 1 << 20;
+
+	if (ffd < 0 || lfd < 0) {
+		fprintf(stderr, "ntpprobe: cannot bind %s or %s\n", fsrc, lsrc);
+		return -1;
+	}
+	(void)setsockopt(ffd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	while (now < end || f.legit_waiting) {
+		due = (long)((double)(now - t0) * 1e-9 * (double)rate);
+		if (due > limit)
+			due = limit;
+		if (now < end && due > f.sent)
+			flood_send(ffd, &p->to, &f, due - f.sent);
+		flood_drain(ffd, &f);
+		if (now < end || f.legit_waiting)
+			legit_step(lfd, &p->to, &f, now);
+		now = clk_mono_now();
+		if (now > end + 3000000000LL)
+			break; /* bounded whatever happens */
+	}
+	usleep(200000);
+	flood_drain(ffd, &f);
+	printf("flood_sent=%ld flood_seconds=%.2f flood_answered=%ld "
+	       "flood_kod=%ld legit_sent=%ld legit_answered=%ld\n",
+	    f.sent, (double)(now - t0) * 1e-9, f.answered, f.kod, f.legit_sent,
+	    f.legit_answered);
+	close(ffd);
+	close(lfd);
+	return 0;
+}
+
+/* ---- load ---- */
+
+#define LOAD_MAX_SOCKS 64
+#define LOAD_MAX_WINDOW 16
+
+struct load_slot {
+	uint64_t xmt;    /* 0: free */
+	int64_t sent_ns; /* CLOCK_REALTIME at send */
+};
+
+struct load {
+	long sent, answered, bad_origin, rec_after_xmt, outside, timeouts;
+};
+
+static void
+load_send(int fd, const struct udp_peer *to, struct load_slot *sl,
+    uint64_t *seed, struct load *l)
+{
+	uint8_t b[PKT_HDR_LEN];
+
+	sl->xmt = xs(seed) | 1;
+	simple_request(b, sl->xmt);
+	sl->sent_ns = clk_real_now();
+	if (udp_send(fd, b, PKT_HDR_LEN, to) == 0)
+		l->sent++;
+}
+
+/* One reply on socket k: match its origin, check its timestamps. */
+static void
+load_reply(struct load_slot *w, int window, const uint8_t *b, ssize_t n,
+    int64_t now, struct load *l, int *slot)
+{
+	int64_t rec, xmt, slack = 2000; /* ns: wire rounding */
+	struct pkt r;
+	int j;
+
+	*slot = -1;
+	if (pkt_decode(b, (size_t)n, &r) != PKT_OK) {
+		l->bad_origin++;
+		return;
+	}
+	for (j = 0; j < window; j++)
+		if (w[j].xmt != 0 && w[j].xmt == r.h.org_ts)
+			break;
+	if (j == window) {
+		l->bad_origin++;
+		return;
+	}
+	l->answered++;
+	rec = ts_from_ntp64(r.h.rec_ts);
+	xmt = ts_from_ntp64(r.h.xmt_ts);
+	if (rec > xmt)
+		l->rec_after_xmt++;
+	if (rec + slack < w[j].sent_ns || xmt > now + slack)
+		l->outside++;
+	*slot = j;
+}
+
+static int
+load(struct probe *p, double secs, int nsock, int window)
+{
+	static struct load_slot w[LOAD_MAX_SOCKS][LOAD_MAX_WINDOW];
+	struct pollfd pfd[LOAD_MAX_SOCKS];
+	uint64_t seed = (uint64_t)clk_real_now() | 1;
+	int64_t end = clk_mono_now() + (int64_t)(secs * 1e9), now;
+	struct load l = { 0 };
+	uint8_t b[MAX_DGRAM];
+	char what[200];
+	int k, j, slot;
+	ssize_t n;
+
+	for (k = 0; k < nsock; k++) {
+		pfd[k] = (struct pollfd){ .fd = udp_open_client(AF_INET),
+			.events = POLLIN };
+		for (j = 0; j < window; j++)
+			load_send(pfd[k].fd, &p->to, &w[k][j], &seed, &l);
+	}
+	while (clk_mono_now() < end) {
+		if (poll(pfd, (nfds_t)nsock, 200) == 0) {
+			/* everything lost: refill the windows */
+			l.timeouts++;
+			for (k = 0; k < nsock; k++)
+				for (j = 0; j < window; j++)
+					load_send(pfd[k].fd, &p->to, &w[k][j],
+					    &seed, &l);
+			continue;
+		}
+		for (k = 0; k < nsock; k++) {
+			if (!(pfd[k].revents & POLLIN))
+				continue;
+			while ((n = recv(pfd[k].fd, b, sizeof(b),
+			            MSG_DONTWAIT)) >= 0) {
+				now = clk_real_now();
+				load_reply(w[k], window, b, n, now, &l, &slot);
+				if (slot >= 0)
+					load_send(pfd[k].fd, &p->to,
+					    &w[k][slot], &seed, &l);
+			}
+		}
+	}
+	snprintf(what, sizeof(what),
+	    "load: %ld requests in %.0f s over %d sockets x %d in flight, "
+	    "%ld answered, every reply carries an outstanding origin "
+	    "(%ld bad)",
+	    l.sent, secs, nsock, window, l.answered, l.bad_origin);
+	report(p, l.answered > 1000 && l.bad_origin == 0, what);
+	snprintf(what, sizeof(what),
+	    "load: receive <= transmit in every reply (%ld not), both "
+	    "inside the round trip (%ld not)",
+	    l.rec_after_xmt, l.outside);
+	report(p, l.rec_after_xmt == 0 && l.outside == 0, what);
+	for (k = 0; k < nsock; k++)
+		close(pfd[k].fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -287,8 +700,33 @@ main(int argc, char **argv)
 		still_answers(&p);
 		return p.failed;
 	}
+	if (argc == 4 && strcmp(argv[1], "grid") == 0) {
+		if (setup(&p, argv[2], argv[3]) != 0 || grid(&p) != 0)
+			return 2;
+		return p.failed;
+	}
+	if (argc == 8 && strcmp(argv[1], "flood") == 0) {
+		if (setup(&p, argv[2], argv[3]) != 0 ||
+		    flood(&p, argv[4], argv[5], strtod(argv[6], NULL),
+		        atol(argv[7])) != 0)
+			return 2;
+		return 0;
+	}
+	if (argc == 7 && strcmp(argv[1], "load") == 0) {
+		int ns = atoi(argv[5]), win = atoi(argv[6]);
+
+		if (ns < 1 || ns > LOAD_MAX_SOCKS || win < 1 ||
+		    win > LOAD_MAX_WINDOW || setup(&p, argv[2], argv[3]) != 0 ||
+		    load(&p, strtod(argv[4], NULL), ns, win) != 0)
+			return 2;
+		return p.failed;
+	}
 	fprintf(stderr,
 	    "usage: ntpprobe w32time ADDR PORT STRATUM\n"
-	    "       ntpprobe blast ADDR PORT COUNT SEED\n");
+	    "       ntpprobe blast ADDR PORT COUNT SEED\n"
+	    "       ntpprobe grid ADDR PORT\n"
+	    "       ntpprobe flood ADDR PORT FLOOD_SRC LEGIT_SRC SECONDS "
+	    "RATE\n"
+	    "       ntpprobe load ADDR PORT SECONDS SOCKETS WINDOW\n");
 	return 2;
 }

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# The batched server path under load, inside a private network namespace:
+#  - the amplification grid (modes 0-7, versions 0-7, lengths 0-1100,
+#    plain, with extension fields, with a MAC) with workers 1, workers 2
+#    and the single-call fallback (STRATUM_PLAIN_IO=1): no reply larger
+#    than its request, at most one per request;
+#  - 5 s of closed-loop load against workers 2: every reply carries an
+#    outstanding origin and receive <= transmit inside the round trip;
+#  - workers 4: the threads exist, the blast and the load still hold;
+#  - a flood of >= 100 000 requests/s from 127.0.0.1 (bounded: 2 s) under
+#    ntpd's discard + limited kod, and under chrony's ratelimit with leak:
+#    a client at 127.0.0.2 is answered every time, the flooder < 1 %;
+#  - restrict default ignore + restrict 127.0.0.2: only 127.0.0.2 answered.
+source "$(dirname "$0")/../lib.sh"
+ns_enter "$@"
+
+PORT=11124
+BASE="port $PORT
+interface ignore all
+interface listen 127.0.0.1
+clock none
+local stratum 10"
+
+# probe_checks COMMAND...: turn ntpprobe's ok/not ok lines into checks.
+probe_checks() {
+	local line n=0
+	while IFS= read -r line; do
+		case $line in
+		ok\ -*) ok "${line#ok - }" ;;
+		not\ ok\ -*) fail "${line#not ok - }" ;;
+		*) continue ;;
+		esac
+		n=$((n + 1))
+	done < <("$@")
+	[ $n -gt 0 ] || fail "no output from: $*"
+}
+
+# kv NAME LINE: value of NAME=VALUE in LINE.
+kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
+
+stop_and_show() {
+	stop_bg "$SD_PID"
+	grep "packets:" "$SD_LOG" | sed 's/^/  # /'
+}
+
+# --- workers 1: grid, short load --------------------------------------
+start_stratumd w1 "$BASE" || { fail "stratumd starts"; diag "$SD_LOG"; finish; exit; }
+probe_checks "$BUILD/ntpprobe" grid 127.0.0.1 $PORT
+probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 8 4
+stop_and_show
+
+# --- single calls instead of recvmmsg/sendmmsg ------------------------
+STRATUM_PLAIN_IO=1 start_stratumd plain "$BASE" || fail "stratumd starts (plain I/O)"
+probe_checks "$BUILD/ntpprobe" grid 127.0.0.1 $PORT
+probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 8 4
+stop_and_show
+
+# --- workers 2: grid, 5 s of load, w32time -----------------------------
+start_stratumd w2 "$BASE
+workers 2" || fail "stratumd starts with workers 2"
+check "workers 2 says so in the log" grep -q "2 serving threads" "$SD_LOG"
+probe_checks "$BUILD/ntpprobe" grid 127.0.0.1 $PORT
+probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 5 16 4
+probe_checks "$BUILD/ntpprobe" w32time 127.0.0.1 $PORT 10
+# A second daemon cannot join the SO_REUSEPORT group.
+"$BUILD/stratumd" -d -c "$T_TMP/w2.conf" >"$T_TMP/w2b.log" 2>&1 &
+second=$!
+T_PIDS="$T_PIDS $second"
+for _ in $(seq 1 30); do kill -0 $second 2>/dev/null || break; sleep 0.1; done
+wait $second 2>/dev/null
+rc=$?
+check "a second workers-2 daemon on the same port exits non-zero ($rc)" test $rc -ne 0
+check "and says the address is in use" grep -q "Address already in use" "$T_TMP/w2b.log"
+stop_and_show
+check "workers 2 logs its counters at exit" grep -q "packets: .* received, .* answered" "$SD_LOG"
+
+# --- workers 4 ---------------------------------------------------------
+start_stratumd w4 "$BASE
+workers 4" || fail "stratumd starts with workers 4"
+threads=$(ls "/proc/$SD_PID/task" | wc -l)
+check "workers 4 runs 4 serving threads besides the main one ($threads)" test "$threads" -eq 5
+probe_checks "$BUILD/ntpprobe" blast 127.0.0.1 $PORT 10000 "${T_SEED:-4242}"
+probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 16 4
+stop_and_show
+
+# --- floods ------------------------------------------------------------
+# flood_checks NAME: judge one "ntpprobe flood" run.
+flood_checks() {
+	local out=$1 name=$2 sent secs fa la ls kod rate
+	echo "  # $out"
+	sent=$(kv flood_sent "$out")
+	secs=$(kv flood_seconds "$out")
+	fa=$(kv flood_answered "$out")
+	kod=$(kv flood_kod "$out")
+	ls=$(kv legit_sent "$out")
+	la=$(kv legit_answered "$out")
+	rate=$(awk -v n="${sent:-0}" -v s="${secs:-1}" 'BEGIN { printf "%d", n / s }')
+	check "$name: the flood reached >= 100000 requests/s ($rate/s, $sent in $secs s)" \
+		test "${rate:-0}" -ge 100000
+	check "$name: the other client was answered every time ($la of $ls)" \
+		test "${ls:-0}" -ge 10 -a "${la:-0}" -eq "${ls:-0}"
+	check "$name: the flooder got < 1 % answered ($fa of $sent, $kod KoD)" \
+		awk -v a="${fa:-999999}" -v n="${sent:-1}" 'BEGIN { exit !(a * 100 < n) }'
+	FLOOD_KOD=${kod:-0}
+}
+
+start_stratumd discard "$BASE
+restrict default limited kod
+discard average -4 minimum 0" || fail "stratumd starts with discard"
+out=$("$BUILD/ntpprobe" flood 127.0.0.1 $PORT 127.0.0.1 127.0.0.2 2 150000)
+flood_checks "$out" "discard + limited kod"
+check "the flooder got RATE kiss-o'-death ($FLOOD_KOD), rate-limited themselves" \
+	test "$FLOOD_KOD" -gt 0 -a "$FLOOD_KOD" -lt 200
+stop_and_show
+check "the rate-limited requests are counted" \
+	grep -qE "[1-9][0-9]* rate-limited\), [1-9][0-9]* kiss-o'-death RATE" "$SD_LOG"
+
+start_stratumd ratelimit "$BASE
+ratelimit interval -4 burst 8 leak 8" || fail "stratumd starts with ratelimit"
+out=$("$BUILD/ntpprobe" flood 127.0.0.1 $PORT 127.0.0.1 127.0.0.2 2 150000)
+flood_checks "$out" "ratelimit leak 8"
+check "no kiss-o'-death without restrict kod ($FLOOD_KOD)" test "$FLOOD_KOD" -eq 0
+stop_and_show
+check "leaked answers are counted" grep -qE "[1-9][0-9]* leaked" "$SD_LOG"
+
+# --- restrict default ignore -----------------------------------------
+start_stratumd ignore "$BASE
+restrict default ignore
+restrict 127.0.0.2" || fail "stratumd starts with restrict default ignore"
+out=$("$BUILD/ntpprobe" flood 127.0.0.1 $PORT 127.0.0.1 127.0.0.2 1 1000)
+echo "  # $out"
+check "restrict default ignore: 127.0.0.1 gets nothing ($(kv flood_answered "$out") of $(kv flood_sent "$out"))" \
+	test "$(kv flood_answered "$out")" = 0 -a "$(kv flood_sent "$out")" -ge 900
+check "restrict 127.0.0.2: answered every time ($(kv legit_answered "$out") of $(kv legit_sent "$out"))" \
+	test "$(kv legit_sent "$out")" -ge 5 -a "$(kv legit_answered "$out")" = "$(kv legit_sent "$out")"
+stop_and_show
+check "the ignored requests are counted" grep -qE "[1-9][0-9]* restrict ignore" "$SD_LOG"
+
+finish
