@@ -26,7 +26,7 @@ HDRS := $(wildcard src/*/*.h tests/unit/*.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-.PHONY: all run test unit lint fuzz clean peers
+.PHONY: all run test unit lint fuzz clean peers bench
 all: $(B)/stratumd $(B)/stratum
 
 $(B)/obj/%.o: %.c $(HDRS)
@@ -76,6 +76,15 @@ $(B)/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_SRC) $(HDRS)
 	@mkdir -p $(B)
 	$(CC) $(SAN) $(WARN) $(CPPFLAGS_ALL) -o $@ $< tests/fuzz/replay.c \
 		$(CORE_SRC) -lm
+
+# Benchmarks (not tests): the load generator; bench/compare runs it.
+bench: $(B)/loadgen $(B)/bare $(B)/stratumd
+$(B)/loadgen: bench/loadgen.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS_ALL) -o $@ $<
+$(B)/bare: bench/bare.c
+	@mkdir -p $(B)
+	$(CC) $(OPT) -std=c11 -Wall -Wextra -Werror $(CPPFLAGS_ALL) -o $@ $<
 
 run: all
 	$(B)/stratumd -d -c etc/demo.conf
