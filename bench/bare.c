@@ -57,12 +57,14 @@ main(int argc, char **argv)
 	for (;;) {
 		for (i = 0; i < BATCH; i++) {
 			iov[i] = (struct iovec){ buf[i], sizeof(buf[i]) };
-			mh[i] = (struct mmsghdr){ .msg_hdr = {
-				.msg_name = &from[i],
-				.msg_namelen = sizeof(from[i]),
-				.msg_iov = &iov[i], .msg_iovlen = 1,
-				.msg_control = ctl[i],
-				.msg_controllen = sizeof(ctl[i]) } };
+			mh[i] = (struct mmsghdr){
+				.msg_hdr = { .msg_name = &from[i],
+				    .msg_namelen = sizeof(from[i]),
+				    .msg_iov = &iov[i],
+				    .msg_iovlen = 1,
+				    .msg_control = ctl[i],
+				    .msg_controllen = sizeof(ctl[i]) }
+			};
 		}
 		n = recvmmsg(fd, mh, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0) {
@@ -88,10 +90,12 @@ main(int argc, char **argv)
 			memset(b + 4, 0, 8);
 			memcpy(b + 12, "BARE", 4);
 			oiov[k] = (struct iovec){ b, 48 };
-			out[k] = (struct mmsghdr){ .msg_hdr = {
-				.msg_name = &from[i],
-				.msg_namelen = mh[i].msg_hdr.msg_namelen,
-				.msg_iov = &oiov[k], .msg_iovlen = 1 } };
+			out[k] = (struct mmsghdr){
+				.msg_hdr = { .msg_name = &from[i],
+				    .msg_namelen = mh[i].msg_hdr.msg_namelen,
+				    .msg_iov = &oiov[k],
+				    .msg_iovlen = 1 }
+			};
 			k++;
 		}
 		clock_gettime(CLOCK_REALTIME, &now);

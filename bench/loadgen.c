@@ -184,9 +184,9 @@ send_some(struct lg *g, int si, int n)
 		slot[k] = j;
 		iov[k] = (struct iovec){ .iov_base = b[k], .iov_len = LG_HDR };
 		mh[k] = (struct mmsghdr){ .msg_hdr = { .msg_name = &g->to,
-					  .msg_namelen = sizeof(g->to),
-					  .msg_iov = &iov[k],
-					  .msg_iovlen = 1 } };
+			                      .msg_namelen = sizeof(g->to),
+			                      .msg_iov = &iov[k],
+			                      .msg_iovlen = 1 } };
 		k++;
 	}
 	if (k == 0)
@@ -242,8 +242,9 @@ recv_all(struct lg *g, int si)
 		for (i = 0; i < LG_BATCH; i++) {
 			iov[i] = (struct iovec){ .iov_base = b[i],
 				.iov_len = sizeof(b[i]) };
-			mh[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i],
-						  .msg_iovlen = 1 } };
+			mh[i] =
+			    (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i],
+				                  .msg_iovlen = 1 } };
 		}
 		n = recvmmsg(g->s[si].fd, mh, LG_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
@@ -286,7 +287,8 @@ open_socks(struct lg *g)
 			return -1;
 		(void)setsockopt(g->s[i].fd, SOL_SOCKET, SO_RCVBUF, &buf,
 		    sizeof(buf));
-		src.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)(i % g->naddr));
+		src.sin_addr.s_addr =
+		    htonl(0x7f000001u + (uint32_t)(i % g->naddr));
 		if (bind(g->s[i].fd, (struct sockaddr *)&src, sizeof(src)) != 0)
 			return -1;
 	}
@@ -360,7 +362,8 @@ report(struct lg *g, double secs)
 	    g->kod, g->unmatched, g->send_err, secs);
 	printf("server transmit - receive: p50 %.0f ns, p99 %.0f ns, "
 	       "p99.9 %.0f ns\n",
-	    hist_q(&g->srv, 0.5), hist_q(&g->srv, 0.99), hist_q(&g->srv, 0.999));
+	    hist_q(&g->srv, 0.5), hist_q(&g->srv, 0.99),
+	    hist_q(&g->srv, 0.999));
 	printf("round trip: p50 %.1f us, p99 %.1f us\n",
 	    hist_q(&g->rtt, 0.5) / 1e3, hist_q(&g->rtt, 0.99) / 1e3);
 	printf("loadgen: sent=%ld answered=%ld answered_pct=%.3f rate=%.0f "
@@ -391,7 +394,8 @@ parse(struct lg *g, int argc, char **argv)
 				return -1;
 			break;
 		case 'p':
-			g->to.sin_port = htons((uint16_t)strtoul(optarg, NULL, 10));
+			g->to.sin_port =
+			    htons((uint16_t)strtoul(optarg, NULL, 10));
 			break;
 		case 'd':
 			g->secs = strtod(optarg, NULL);
