@@ -43,7 +43,7 @@ main(int argc, char **argv)
 	struct pollfd pfd;
 	struct timespec now, *rx;
 	struct cmsghdr *cm;
-	int fd, on = 1, i, n, k;
+	int fd, on = 1, i, n, k, rcvbuf = 4 << 20;
 
 	if (argc != 2)
 		return 2;
@@ -51,6 +51,8 @@ main(int argc, char **argv)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+	/* the same receive queue stratumd asks for */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
 		return 1;
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };

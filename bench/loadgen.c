@@ -332,18 +332,15 @@ run_open(struct lg *g, int64_t t0, int64_t end)
 {
 	int64_t now;
 	long due;
-	int i, rr = 0;
+	int i;
 
 	while ((now = mono_ns()) < end && g->sent < g->max) {
 		due = (long)((double)(now - t0) * 1e-9 * g->rate);
-		while (g->sent < due && g->sent < g->max) {
-			long before = g->sent;
-
-			send_some(g, rr, (int)(due - g->sent));
-			if (g->sent == before) /* window full: expire first */
-				expire(g, rr, now);
-			rr = (rr + 1) % g->nsock;
-		}
+		/* One pass over the sockets per turn: a generator that
+		 * cannot keep up falls behind, it never stops receiving. */
+		for (i = 0; i < g->nsock && g->sent < due && g->sent < g->max;
+		     i++)
+			send_some(g, i, (int)(due - g->sent));
 		for (i = 0; i < g->nsock; i++) {
 			recv_all(g, i);
 			expire(g, i, now);

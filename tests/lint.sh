@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bad=0
-C_FILES=$(ls src/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tests/tools/*.c tests/sim/*.[ch])
+C_FILES=$(ls src/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tests/tools/*.c tests/sim/*.[ch] bench/*.c)
 
 echo "== clang-format"
 if ! clang-format --dry-run -Werror $C_FILES; then
@@ -21,7 +21,7 @@ fi
 echo "== cppcheck"
 cppcheck --std=c11 --enable=warning,portability,performance \
 	--error-exitcode=1 --inline-suppr -q -D_GNU_SOURCE -Isrc \
-	src tests/unit tests/fuzz tests/tools tests/sim || bad=1
+	src tests/unit tests/fuzz tests/tools tests/sim bench || bad=1
 
 echo "== include layers"
 PURE_LIBC='stdint.h|stddef.h|stdbool.h|string.h|limits.h|inttypes.h|math.h'

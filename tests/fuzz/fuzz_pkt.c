@@ -59,6 +59,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (n != 0) {
 		abort();
 	}
+	/* The template path the engine uses, as a RATE kiss-o'-death too:
+	 * the same bounds (the engine's reply buffer is 64 bytes). */
+	{
+		struct srv_tmpl t;
+		uint8_t kod[64];
+		size_t nk = 0;
+
+		srv_tmpl_build(&t, &sys);
+		if (srv_reply(&t, data, size, NOW, 1, kod, sizeof(kod), &nk) ==
+		    SRV_REPLY) {
+			check_reply(&rq, kod, nk, size);
+			if (kod[1] != 0) /* stratum 0 */
+				abort();
+		} else if (nk != 0) {
+			abort();
+		}
+	}
 	/* As a reply to a request we never sent: origin cannot match
 	 * unless the input guessed it, which we then accept by design. */
 	v = exch_check(data, size, 0x0123456789abcdefULL, NOW, NOW + 1000,
