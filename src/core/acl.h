@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ACL_MAX_RULES 64
+/* Two entries per line at most (default/source without -4/-6), for the
+ * parser's 64 lines. */
+#define ACL_MAX_RULES 128
 
 /* Flags (ntpd's names). */
 #define ACL_IGNORE 0x001u    /* drop every packet */

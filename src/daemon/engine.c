@@ -60,6 +60,11 @@ clock_kind(enum conf_clock c)
 	return CLK_NONE;
 }
 
+/* Every restrict line fits: a line is one entry, or two for a default or
+ * source line without -4/-6.  A rule silently left out would be a hole. */
+_Static_assert(ACL_MAX_RULES >= 2 * CONF_MAX_RESTRICT,
+    "the acl table must hold every restrict line");
+
 static void
 acl_from_conf(struct acl *a, const struct conf *c)
 {
@@ -94,8 +99,7 @@ acl_from_conf(struct acl *a, const struct conf *c)
 		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
 			if (cr->flags & map[k].conf)
 				r.flags |= map[k].acl;
-		/* the parser's table is no larger than ours, doubled for
-		 * default lines of both families */
+		/* cannot fail: see the static assertion below */
 		(void)acl_add(a, &r, cr->unrestrict);
 	}
 }

@@ -179,7 +179,8 @@ table_full(void)
 
 	acl_init(&a);
 	for (i = 0; i < ACL_MAX_RULES; i++) {
-		r = rule4("addr", 10, (uint8_t)i, 0, 0, 16, ACL_KOD);
+		r = rule4("addr", 10, (uint8_t)(i % 256), (uint8_t)(i / 256), 0,
+		    24, ACL_KOD);
 		rc |= acl_add(&a, &r, 0);
 	}
 	T_EQ(rc, 0);
