@@ -1054,7 +1054,7 @@ d_filegen(struct pctx *p, struct args *a)
 static const struct res_flag {
 	const char *name;
 	unsigned bit; /* 0: accepted, no effect */
-	int warn;     /* accepted with a warning */
+	int warn;     /* accepted with a warning: not enforced */
 } res_flags[] = {
 	{ "ignore", CONF_RES_IGNORE, 0 },
 	{ "noquery", CONF_RES_NOQUERY, 0 },
@@ -1065,11 +1065,11 @@ static const struct res_flag {
 	{ "limited", CONF_RES_LIMITED, 0 },
 	{ "notrap", CONF_RES_NOTRAP, 0 },
 	{ "notrust", CONF_RES_NOTRUST, 0 },
-	{ "lowpriotrap", 0, 0 },
+	{ "lowpriotrap", 0, 1 },
 	{ "nomrulist", CONF_RES_NOMRULIST, 0 },
-	{ "version", 0, 0 },
-	{ "ntpport", 0, 0 },
-	{ "noepeer", 0, 0 },
+	{ "version", 0, 1 },
+	{ "ntpport", 0, 1 },
+	{ "noepeer", 0, 0 }, /* we never mobilize a peer: always holds */
 	{ "flake", 0, 1 },
 	{ "mssntp", 0, 1 },
 };

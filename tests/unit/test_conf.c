@@ -545,6 +545,9 @@ test_restrict(void)
 	         "restrict -6 default ignore\n"),
 	    0);
 	T_EQ(c.n_restricts, 4);
+	T_EQ(c.n_warnings, 1); /* lowpriotrap is not enforced */
+	T_CHECK(strstr(c.diags[0].text,
+	            "restrict flag 'lowpriotrap' not supported") != NULL);
 	T_EQ(r[0].family, 4);
 	T_EQ(r[0].flags, CONF_RES_NOTRUST);
 	T_EQ(r[0].addr[2], 123);
