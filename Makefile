@@ -52,6 +52,11 @@ $(B)/unit-asan: $(UNIT_SRC) $(CORE_SRC) $(HDRS)
 $(B)/ntpprobe: tests/tools/ntpprobe.c $(call obj,$(OS_SRC) $(CORE_SRC))
 	$(CC) $(CFLAGS_ALL) -o $@ $^ -lm
 
+# Test tool: run a command with recvmmsg/sendmmsg failing (ENOSYS).
+$(B)/nommsg: tests/tools/nommsg.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS_ALL) -o $@ $<
+
 # Simulation scenarios: core/sync over simulated clocks, servers and paths
 # (tests/sim/sim.c describes the model).
 $(B)/sim: $(wildcard tests/sim/*.c tests/sim/*.h) $(call obj,$(CORE_SRC))
@@ -96,7 +101,8 @@ unit: $(B)/unit $(B)/unit-asan
 peers:
 	tests/interop/fetch-peers.sh $(B)/peers
 
-test: all $(B)/unit $(B)/unit-asan $(B)/ntpprobe $(B)/sim $(B)/ostest \
+test: all $(B)/unit $(B)/unit-asan $(B)/ntpprobe $(B)/nommsg $(B)/sim \
+	$(B)/ostest \
 	$(patsubst %,$(B)/replay-%,$(FUZZ))
 	tests/run.sh
 

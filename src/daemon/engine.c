@@ -37,8 +37,9 @@ struct eng_worker {
 	struct udp_batch io;
 	struct eng_snap snap; /* the state this worker serves */
 	struct srv_tmpl tmpl;
-	uint64_t gen; /* of the snapshot copied */
-	uint64_t rng; /* xorshift state for the ratelimit leak */
+	uint64_t gen;      /* of the snapshot copied */
+	uint64_t rng;      /* xorshift state for the ratelimit leak */
+	int fallback_told; /* the switch to single calls was logged */
 	pthread_t thread;
 	uint8_t rx[UDP_BATCH][ENG_BUF];
 	uint8_t tx[UDP_BATCH][ENG_REPLY];
@@ -722,11 +723,18 @@ drain(struct eng_worker *w, size_t si)
 			.cap = sizeof(w->rx[i]) };
 	for (round = 0; round < ENG_ROUNDS; round++) {
 		n = udp_recv_batch(fd, &w->io, w->m, UDP_BATCH);
-		if (n <= 0)
-			return; /* drained; errors: retried on wake-up */
-		serve_batch(w, &w->e->socks[si], fd, n);
+		if (n > 0)
+			serve_batch(w, &w->e->socks[si], fd, n);
+		if (w->io.fallback_err != 0 && !w->fallback_told) {
+			/* once per worker, never per packet */
+			w->fallback_told = 1;
+			log_msg(w->e->log, LOG_NOTICE,
+			    "worker %d: batched socket calls unavailable (%s); "
+			    "one recvmsg/sendto per datagram",
+			    w->id, strerror(w->io.fallback_err));
+		}
 		if (n < UDP_BATCH)
-			return;
+			return; /* drained; errors: retried on wake-up */
 	}
 }
 

@@ -197,6 +197,7 @@ udp_recv_batch(int fd, struct udp_batch *b, struct udp_msg *m, int n)
 	if (r < 0) {
 		if (!batch_unsupported(errno))
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		b->fallback_err = errno;
 		b->plain = 1;
 		return recv_plain(fd, m, n);
 	}
@@ -258,6 +259,7 @@ udp_send_batch(int fd, struct udp_batch *b, const struct udp_out *o, int n,
 			continue;
 		}
 		if (done == 0 && batch_unsupported(errno)) {
+			b->fallback_err = errno;
 			b->plain = 1;
 			return send_plain(fd, o, n, errors);
 		}

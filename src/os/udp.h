@@ -68,7 +68,8 @@ struct udp_out {
 };
 
 struct udp_batch {
-	int plain; /* single calls only */
+	int plain;        /* single calls only */
+	int fallback_err; /* errno that made a batched call fall back; 0 */
 	struct mmsghdr hdr[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	union {

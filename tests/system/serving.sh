@@ -8,6 +8,9 @@
 #  - 5 s of closed-loop load against workers 2: every reply carries an
 #    outstanding origin and receive <= transmit inside the round trip;
 #  - workers 4: the threads exist, the blast and the load still hold;
+#  - recvmmsg/sendmmsg failing with ENOSYS (tests/tools/nommsg, seccomp):
+#    the engine falls back to single calls, says so once, and still
+#    answers correctly;
 #  - a flood of >= 100 000 requests/s from 127.0.0.1 (bounded: 2 s) under
 #    ntpd's discard + limited kod, and under chrony's ratelimit with leak:
 #    a client at 127.0.0.2 is answered every time, the flooder < 1 %;
@@ -55,6 +58,26 @@ STRATUM_PLAIN_IO=1 start_stratumd plain "$BASE" || fail "stratumd starts (plain 
 probe_checks "$BUILD/ntpprobe" grid 127.0.0.1 $PORT
 probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 8 4
 stop_and_show
+
+# --- recvmmsg/sendmmsg failing with ENOSYS: the automatic fallback ----
+printf '%s\n' "$BASE" "workers 2" >"$T_TMP/nommsg.conf"
+start_bg "$T_TMP/nommsg.log" "$BUILD/nommsg" "$BUILD/stratumd" -d -c "$T_TMP/nommsg.conf"
+SD_PID=$BG_PID
+SD_LOG=$T_TMP/nommsg.log
+if ! wait_for_log "$SD_LOG" "Listen normally" 5; then
+	if grep -q "nommsg: " "$SD_LOG"; then
+		skip "fallback to single calls: $(grep 'nommsg: ' "$SD_LOG")"
+	else
+		fail "stratumd starts without recvmmsg/sendmmsg"
+		diag "$SD_LOG"
+	fi
+else
+	probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 8 4
+	check "without recvmmsg/sendmmsg the workers say they fell back to single calls" \
+		grep -q "batched socket calls unavailable (Function not implemented); one recvmsg/sendto per datagram" "$SD_LOG"
+	probe_checks "$BUILD/ntpprobe" blast 127.0.0.1 $PORT 3000 "${T_SEED:-777}"
+	stop_and_show
+fi
 
 # --- workers 2: grid, 5 s of load, w32time -----------------------------
 start_stratumd w2 "$BASE
