@@ -109,16 +109,6 @@ srv_tmpl_set_ref(struct srv_tmpl *t, int64_t ref_ns)
 	put64(t->hdr + OFF_REF, wire_ts(ref_ns));
 }
 
-int
-srv_sys_equal(const struct srv_sys *a, const struct srv_sys *b, int with_ref)
-{
-	return a->leap == b->leap && a->stratum == b->stratum &&
-	    a->precision == b->precision && a->refid == b->refid &&
-	    a->root_delay_ns == b->root_delay_ns &&
-	    a->root_disp_ns == b->root_disp_ns &&
-	    (!with_ref || a->ref_ns == b->ref_ns);
-}
-
 /* The per-request fields: first byte, poll, root dispersion as of the
  * receive time, origin and receive timestamps. */
 static void

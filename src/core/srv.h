@@ -76,11 +76,6 @@ void srv_tmpl_build(struct srv_tmpl *t, const struct srv_sys *sys);
  * reference is fresh at every instant). */
 void srv_tmpl_set_ref(struct srv_tmpl *t, int64_t ref_ns);
 
-/* 1 when a and b serve the same fields (ref_ns compared only when
- * with_ref). */
-int srv_sys_equal(const struct srv_sys *a, const struct srv_sys *b,
-    int with_ref);
-
 /*
  * srv_respond over a prepared template: the same verdicts and the same
  * reply bytes.  With kod set, a SRV_REPLY is turned into a RATE

@@ -420,7 +420,7 @@ source_addrs(struct engine *e, struct eng_snap *s)
 	if (!e->acl.has_source)
 		return;
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
-		if (!e->asc.sync.src[i].in_use)
+		if (!sync_src_in_use(&e->asc.sync, i))
 			continue;
 		sa = (const struct sockaddr *)&e->asc.src[i].addr.sa;
 		if (sa->sa_family == AF_INET) {
@@ -443,18 +443,20 @@ source_addrs(struct engine *e, struct eng_snap *s)
 }
 
 /*
- * The one place the server asks the client half what to say (once per
- * batch, or once per loop turn for the workers).  A local clock that is
- * its own reference returns clock_ns as its reference time: then each
- * batch uses its own receive time instead.
+ * The one place the server asks the client half what to say: the core's
+ * published snapshot (sync_snapshot), once per batch, or once per loop
+ * turn for the workers.  With the local clock as its own reference the
+ * snapshot carries no reference time; each batch then uses its own
+ * receive time (as sync_snap_sys would per request).
  */
 static void
-make_snap(struct engine *e, int64_t clock_ns, struct eng_snap *s)
+make_snap(struct engine *e, struct eng_snap *s)
 {
-	const struct srv_sys *sys = asc_sys(&e->asc, clock_ns);
+	const struct sync_snap *sn = sync_snapshot(&e->asc.sync);
 
-	s->sys = *sys;
-	s->ref_is_now = sys->ref_ns == clock_ns;
+	s->sys = sn->sys;
+	s->sys_gen = sn->gen;
+	s->ref_is_now = sn->local;
 	s->clk = e->clk;
 	source_addrs(e, s);
 }
@@ -462,8 +464,7 @@ make_snap(struct engine *e, int64_t clock_ns, struct eng_snap *s)
 static int
 snap_equal(const struct eng_snap *a, const struct eng_snap *b)
 {
-	return a->ref_is_now == b->ref_is_now &&
-	    srv_sys_equal(&a->sys, &b->sys, !a->ref_is_now) &&
+	return a->sys_gen == b->sys_gen && a->ref_is_now == b->ref_is_now &&
 	    memcmp(&a->clk, &b->clk, sizeof(a->clk)) == 0 &&
 	    a->n_src == b->n_src &&
 	    memcmp(a->src_family, b->src_family, sizeof(a->src_family)) == 0 &&
@@ -477,7 +478,7 @@ publish(struct engine *e)
 	struct eng_snap s;
 
 	memset(&s, 0, sizeof(s));
-	make_snap(e, clk_now(&e->clk), &s);
+	make_snap(e, &s);
 	if (atomic_load(&e->pub_gen) != 0 && snap_equal(&s, &e->pub))
 		return;
 	pthread_mutex_lock(&e->pub_lock);
@@ -486,11 +487,12 @@ publish(struct engine *e)
 	pthread_mutex_unlock(&e->pub_lock);
 }
 
-/* Take a snapshot; rebuild the template only when what it says changed. */
+/* Take a snapshot; rebuild the template only when the served state
+ * changed (a new generation of the core's snapshot). */
 static void
 adopt(struct eng_worker *w, const struct eng_snap *s, int first)
 {
-	if (first || !srv_sys_equal(&s->sys, &w->snap.sys, !s->ref_is_now))
+	if (first || s->sys_gen != w->snap.sys_gen)
 		srv_tmpl_build(&w->tmpl, &s->sys);
 	w->snap = *s;
 }
@@ -506,7 +508,7 @@ refresh(struct eng_worker *w, int64_t rx_real_ns)
 
 	if (e->n_workers == 1) {
 		memset(&s, 0, sizeof(s));
-		make_snap(e, clk_from_real(&e->clk, rx_real_ns), &s);
+		make_snap(e, &s);
 		adopt(w, &s, w->gen == 0);
 		w->gen = 1;
 	} else if ((g = atomic_load(&e->pub_gen)) != w->gen) {

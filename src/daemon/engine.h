@@ -78,7 +78,8 @@ struct eng_counters {
  * clock's parameters, and our sources' addresses (restrict source). */
 struct eng_snap {
 	struct srv_sys sys;
-	int ref_is_now; /* local clock as its own reference: ref = rx */
+	uint64_t sys_gen; /* the core's snapshot generation */
+	int ref_is_now;   /* local clock as its own reference: ref = rx */
 	struct clk clk;
 	int n_src;
 	int src_family[SYNC_MAX_SRC];
