@@ -436,6 +436,12 @@ simple_request(uint8_t *b, uint64_t xmt)
 	return pkt_encode_hdr(&h, b, PKT_HDR_LEN);
 }
 
+/* Every load here is bounded in time and count. */
+#define FLOOD_MAX_SECS 60
+#define FLOOD_MAX_RATE 1000000
+#define LOAD_MAX_SECS 60
+#define LOAD_MAX_REQUESTS 20000000L
+
 struct flood {
 	long sent, answered, kod;
 	long legit_sent, legit_answered;
@@ -535,6 +541,12 @@ flood(struct probe *p, const char *fsrc, const char *lsrc, double secs,
 	long limit = (long)(secs * (double)rate), due;
 	int bufsz = 1 << 20;
 
+	if (secs <= 0 || secs > FLOOD_MAX_SECS || rate < 1 ||
+	    rate > FLOOD_MAX_RATE) {
+		fprintf(stderr, "ntpprobe: flood of at most %d s at %d/s\n",
+		    FLOOD_MAX_SECS, FLOOD_MAX_RATE);
+		return -1;
+	}
 	if (ffd < 0 || lfd < 0) {
 		fprintf(stderr, "ntpprobe: cannot bind %s or %s\n", fsrc, lsrc);
 		return -1;
@@ -641,7 +653,9 @@ load(struct probe *p, double secs, int nsock, int window)
 		for (j = 0; j < window; j++)
 			load_send(pfd[k].fd, &p->to, &w[k][j], &seed, &l);
 	}
-	while (clk_mono_now() < end) {
+	if (secs <= 0 || secs > LOAD_MAX_SECS)
+		return -1;
+	while (clk_mono_now() < end && l.sent < LOAD_MAX_REQUESTS) {
 		if (poll(pfd, (nfds_t)nsock, 200) == 0) {
 			/* everything lost: refill the windows */
 			l.timeouts++;
@@ -708,12 +722,13 @@ main(int argc, char **argv)
 	if (argc == 8 && strcmp(argv[1], "flood") == 0) {
 		if (setup(&p, argv[2], argv[3]) != 0 ||
 		    flood(&p, argv[4], argv[5], strtod(argv[6], NULL),
-		        atol(argv[7])) != 0)
+		        strtol(argv[7], NULL, 10)) != 0)
 			return 2;
 		return 0;
 	}
 	if (argc == 7 && strcmp(argv[1], "load") == 0) {
-		int ns = atoi(argv[5]), win = atoi(argv[6]);
+		int ns = (int)strtol(argv[5], NULL, 10);
+		int win = (int)strtol(argv[6], NULL, 10);
 
 		if (ns < 1 || ns > LOAD_MAX_SOCKS || win < 1 ||
 		    win > LOAD_MAX_WINDOW || setup(&p, argv[2], argv[3]) != 0 ||
