@@ -14,7 +14,8 @@
 #  - a flood of >= 100 000 requests/s from 127.0.0.1 (bounded: 2 s) under
 #    ntpd's discard + limited kod, and under chrony's ratelimit with leak:
 #    a client at 127.0.0.2 is answered every time, the flooder < 1 %;
-#  - restrict default ignore + restrict 127.0.0.2: only 127.0.0.2 answered.
+#  - restrict default ignore + restrict 127.0.0.2: only 127.0.0.2 answered;
+#  - restrict default ignore + restrict source: only our source answered.
 source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
 
@@ -159,5 +160,33 @@ check "restrict 127.0.0.2: answered every time ($(kv legit_answered "$out") of $
 	test "$(kv legit_sent "$out")" -ge 5 -a "$(kv legit_answered "$out")" = "$(kv legit_sent "$out")"
 stop_and_show
 check "the ignored requests are counted" grep -qE "[1-9][0-9]* restrict ignore" "$SD_LOG"
+
+# --- restrict source ----------------------------------------------------
+# Y serves on 127.0.0.2; X syncs from it and ignores everybody else.  A
+# client at 127.0.0.2 (X's source) is answered, one at 127.0.0.1 is not.
+if ip addr add 127.0.0.2/8 dev lo 2>"$T_TMP/ip.err"; then
+	start_stratumd y "port 11126
+interface ignore all
+interface listen 127.0.0.2
+clock none
+local stratum 5" || fail "stratumd Y starts on 127.0.0.2"
+	ypid=$SD_PID
+	start_stratumd x "$BASE
+server 127.0.0.2 port 11126 iburst minpoll 0 maxpoll 1
+restrict default ignore
+restrict source nomodify" || fail "stratumd X starts"
+	wait_for_log "$SD_LOG" "synchronized to 127.0.0.2" 20 ||
+		fail "X synchronizes to its source 127.0.0.2"
+	out=$("$BUILD/ntpprobe" flood 127.0.0.1 $PORT 127.0.0.1 127.0.0.2 1 20)
+	echo "  # $out"
+	check "restrict source: our source 127.0.0.2 is answered ($(kv legit_answered "$out") of $(kv legit_sent "$out")), 127.0.0.1 is not ($(kv flood_answered "$out") of $(kv flood_sent "$out"))" \
+		test "$(kv legit_sent "$out")" -ge 5 -a \
+		"$(kv legit_answered "$out")" = "$(kv legit_sent "$out")" -a \
+		"$(kv flood_answered "$out")" = 0 -a "$(kv flood_sent "$out")" -ge 10
+	stop_and_show
+	stop_bg "$ypid"
+else
+	skip "restrict source: cannot add 127.0.0.2 to lo: $(cat "$T_TMP/ip.err")"
+fi
 
 finish
