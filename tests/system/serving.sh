@@ -7,7 +7,8 @@
 #    than its request, at most one per request;
 #  - 5 s of closed-loop load against workers 2: every reply carries an
 #    outstanding origin and receive <= transmit inside the round trip;
-#  - workers 4: the threads exist, the blast and the load still hold;
+#  - workers 4 under the seccomp allow-list (seccomp 1): the threads
+#    exist, the blast and the load still hold;
 #  - recvmmsg/sendmmsg failing with ENOSYS (tests/tools/nommsg, seccomp):
 #    the engine falls back to single calls, says so once, and still
 #    answers correctly;
@@ -101,7 +102,9 @@ check "workers 2 logs its counters at exit" grep -q "packets: .* received, .* an
 
 # --- workers 4 ---------------------------------------------------------
 start_stratumd w4 "$BASE
-workers 4" || fail "stratumd starts with workers 4"
+workers 4
+seccomp 1" || fail "stratumd starts with workers 4 under seccomp"
+check "workers 4 runs under the seccomp allow-list" grep -q "seccomp allow-list active" "$SD_LOG"
 threads=$(ls "/proc/$SD_PID/task" | wc -l)
 check "workers 4 runs 4 serving threads besides the main one ($threads)" test "$threads" -eq 5
 probe_checks "$BUILD/ntpprobe" blast 127.0.0.1 $PORT 10000 "${T_SEED:-4242}"
