@@ -92,7 +92,6 @@ ${RULES[$s]}" || fail "set $s: stratumd starts"
 		stop_bg "$SD_PID"
 		continue
 	fi
-	sleep 8 # the readiness queries age out of both rate limiters
 	n=$(outcome 123 "${RATE[$s]}")
 	o=$(outcome 11125 "${RATE[$s]}")
 	check "set $s ($(tr '\n' ';' <<<"${RULES[$s]}")): ntpd: $n, stratumd: $o, expected: ${EXPECT[$s]}" \
