@@ -64,8 +64,10 @@ run_suite() {
 
 run_suite unit "$BUILD/unit"
 run_suite unit-asan "$BUILD/unit-asan"
-run_suite fuzz-replay-pkt "$BUILD/replay-pkt" tests/fuzz/corpus/pkt
-run_suite fuzz-replay-conf "$BUILD/replay-conf" tests/fuzz/corpus/conf
+for d in tests/fuzz/corpus/*/; do
+	t=$(basename "$d")
+	run_suite "fuzz-replay-$t" "$BUILD/replay-$t" "$d"
+done
 run_suite os "$BUILD/ostest"
 run_suite sim "$BUILD/sim"
 for t in tests/system/*.sh; do

@@ -247,6 +247,17 @@ sort_merit(const struct sel_cand *c, int *idx, int m)
 	}
 }
 
+/* a - b as a double, exact to the double's precision: the difference is
+ * taken in integers first (two offsets 2^56 ns out and 10 ns apart would
+ * otherwise round to 16 ns apart), in doubles only when it overflows. */
+static double
+diff_ns(int64_t a, int64_t b)
+{
+	if ((b > 0 && a < INT64_MIN + b) || (b < 0 && a > INT64_MAX + b))
+		return (double)a - (double)b;
+	return (double)(a - b);
+}
+
 /* Selection jitter of s[i]: RMS of its offset to the other k - 1. */
 static double
 sel_jitter(const struct sel_cand *c, const int *s, int k, int i)
@@ -255,7 +266,7 @@ sel_jitter(const struct sel_cand *c, const int *s, int k, int i)
 	int j;
 
 	for (j = 0; j < k; j++) {
-		d = (double)c[s[j]].offset_ns - (double)c[s[i]].offset_ns;
+		d = diff_ns(c[s[j]].offset_ns, c[s[i]].offset_ns);
 		sum += d * d;
 	}
 	return sqrt(sum / (k - 1));
@@ -345,7 +356,7 @@ combine(const struct sel_cand *c, const int *s, int k, struct sel_result *out)
 
 	for (i = 0; i < k; i++) {
 		w = 1.0 / (double)weight_dist(&c[s[i]]);
-		d = (double)c[s[i]].offset_ns - (double)p->offset_ns;
+		d = diff_ns(c[s[i]].offset_ns, p->offset_ns);
 		sw += w;
 		swd += w * d;
 		swd2 += w * d * d;

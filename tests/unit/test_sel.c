@@ -294,6 +294,13 @@ combining(void)
 	c[0].jitter_ns = 500 * US;
 	T_EQ(sel_run(&dflt, c, 2, -1, &r), 0);
 	T_EQ(r.jitter_ns, 707107);
+	/* Found by fuzz target sel: offsets 2^56 ns out and 10 ns apart
+	 * were combined to 6 ns outside both (differences taken after the
+	 * conversion to double, whose step there is 16 ns). */
+	c[0] = cand(72057594037927936LL, 1 * MS, 2);
+	c[1] = cand(72057594037927946LL, 100 * MS, 1);
+	T_EQ(sel_run(&dflt, c, 2, -1, &r), 0);
+	T_CHECK(r.offset_ns >= c[0].offset_ns && r.offset_ns <= c[1].offset_ns);
 }
 
 static void
