@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bad=0
-C_FILES=$(ls src/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tests/tools/*.c tests/sim/*.[ch] bench/*.c)
+C_FILES=$(ls src/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] tests/tools/*.c tests/sim/*.[ch] bench/*.c)
 
 echo "== clang-format"
 if ! clang-format --dry-run -Werror $C_FILES; then

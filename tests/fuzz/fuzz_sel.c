@@ -64,8 +64,8 @@ cand_from(const uint8_t *p, int raw, struct sel_cand *c)
 	} else {
 		c->offset_ns = rd32s(p + 2) * 256 + p[6];
 		c->root_dist_ns = (rd32s(p + 7) & 0x3fffffff) * 16;
-		c->jitter_ns = (int64_t)(uint16_t)(p[11] << 8 | p[12]) *
-		    (1 + p[13]);
+		c->jitter_ns =
+		    (int64_t)(uint16_t)(p[11] << 8 | p[12]) * (1 + p[13]);
 	}
 }
 
@@ -87,7 +87,8 @@ check_offset(const struct sel_cand *c, size_t n, const struct sel_result *r,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (r->status[i] != SEL_CANDIDATE && r->status[i] != SEL_SYSPEER)
+		if (r->status[i] != SEL_CANDIDATE &&
+		    r->status[i] != SEL_SYSPEER)
 			continue;
 		if (c[i].offset_ns < lo)
 			lo = c[i].offset_ns;
@@ -121,15 +122,17 @@ check_counts(const struct sel_cfg *cfg, const struct sel_cand *c, size_t n,
 		PROP(i >= n ||
 		    selectable(&c[i]) == (r->status[i] != SEL_REJECT));
 		cnt[r->status[i]]++;
-		if (i < n && c[i].prefer && (r->status[i] == SEL_CANDIDATE ||
-		                                r->status[i] == SEL_SYSPEER))
+		if (i < n && c[i].prefer &&
+		    (r->status[i] == SEL_CANDIDATE ||
+		        r->status[i] == SEL_SYSPEER))
 			prefer = 1;
 	}
 	PROP(r->n_survivors == cnt[SEL_CANDIDATE] + cnt[SEL_SYSPEER]);
 	PROP(!r->majority ||
 	    r->n_truechimers == r->n_survivors + cnt[SEL_EXCESS]);
-	PROP(r->majority || (r->n_truechimers == 0 && r->n_survivors == 0 &&
-	                        cnt[SEL_FALSETICK] == 0));
+	PROP(r->majority ||
+	    (r->n_truechimers == 0 && r->n_survivors == 0 &&
+	        cnt[SEL_FALSETICK] == 0));
 	PROP(cnt[SEL_SYSPEER] == (r->sys_peer >= 0));
 	/* Clustering stops at minclock (and maxclock caps the candidates). */
 	PROP(!r->majority || r->n_survivors == r->n_truechimers ||

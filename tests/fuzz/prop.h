@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define PROP(c)                                                          \
-	do {                                                             \
-		if (!(c)) {                                              \
-			fprintf(stderr, "%s:%d: property failed: %s\n",  \
-			    __FILE__, __LINE__, #c);                     \
-			abort();                                         \
-		}                                                        \
+#define PROP(c)                                                         \
+	do {                                                            \
+		if (!(c)) {                                             \
+			fprintf(stderr, "%s:%d: property failed: %s\n", \
+			    __FILE__, __LINE__, #c);                    \
+			abort();                                        \
+		}                                                       \
 	} while (0)
 
 #endif
