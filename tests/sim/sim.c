@@ -36,7 +36,8 @@
  * Environment: SIM_SEED=N, SIM_ONLY=name (one scenario), SIM_RUNS=N (N
  * seeds per scenario, seed, seed+1...), SIM_TRACE=1 (a line every
  * 1000 s and every event; 2: also every clock command; 3: also every
- * reply with the source's selection and filter state).
+ * reply with the source's selection and filter state), SIM_SPOOFS=N
+ * (forged replies in the spoof scenario, 10^7 by default).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -77,6 +78,7 @@ struct sim_opts {
 	const char *only;
 	int runs;
 	int trace;
+	uint64_t spoofs; /* SIM_SPOOFS; 0: the scenario's count */
 };
 
 static void sim_say(struct sim_text *t, const char *fmt, ...)
@@ -151,6 +153,16 @@ static void
 setup_lan(struct simrun_spec *sp)
 {
 	sim_base(sp, 1);
+}
+
+/* lan under a blind spoofing attack: 10^7 forged replies (SIM_SPOOFS
+ * overrides the count) from 2000 s on, while synchronized. */
+static void
+setup_spoof(struct simrun_spec *sp)
+{
+	sim_base(sp, 1);
+	sp->spoofs = 10000000;
+	sp->spoof_from_ns = sp->t0_ns + 2000 * S;
 }
 
 static void
@@ -360,6 +372,42 @@ judge_lan(const struct simrun_spec *sp, const struct simrun_result *r,
 	(void)sp;
 	sim_figures(r, t);
 	return sim_within(t, r, 150, 300);
+}
+
+/* Every forged reply rejected: no sample, no clock command, no change
+ * of the served state follows one, the stratum never moves, each is
+ * counted as bogus; and the client keeps lan's accuracy. */
+static int
+judge_spoof(const struct simrun_spec *sp, const struct simrun_result *r,
+    struct sim_text *t)
+{
+	int ok;
+
+	sim_say(t,
+	    "spoofed %llu (%llu while a request was out; bogus %llu): "
+	    "%llu samples, %llu clock, %llu served changes, %llu "
+	    "stratum changes; genuine replies %llu, samples %llu; ",
+	    (unsigned long long)r->spoofed,
+	    (unsigned long long)r->spoofed_outstanding,
+	    (unsigned long long)r->bogus, (unsigned long long)r->spoof_samples,
+	    (unsigned long long)r->spoof_clock,
+	    (unsigned long long)r->spoof_served,
+	    (unsigned long long)r->spoof_stratum,
+	    (unsigned long long)r->replies, (unsigned long long)r->samples);
+	sim_figures(r, t);
+	ok = sim_within(t, r, 150, 300);
+	ok &= sim_want(t, r->spoofed == sp->spoofs, "every spoof delivered");
+	ok &= sim_want(t,
+	    r->spoof_samples == 0 && r->spoof_clock == 0 &&
+	        r->spoof_served == 0 && r->spoof_stratum == 0,
+	    "spoofs rejected");
+	ok &= sim_want(t, r->spoofed_outstanding >= sp->spoofs / 2,
+	    "half of them while a request was out");
+	ok &= sim_want(t, r->bogus >= r->spoofed, "spoofs counted bogus");
+	ok &=
+	    sim_want(t, r->samples == r->replies, "every genuine reply taken");
+	ok &= sim_want(t, r->steps == 0, "no step");
+	return ok;
 }
 
 static int
@@ -595,6 +643,8 @@ sim_one(const struct sim_scen *sc, uint64_t seed, const struct sim_opts *o)
 	int ok;
 
 	sc->setup(&sp);
+	if (sp.spoofs != 0 && o->spoofs != 0)
+		sp.spoofs = o->spoofs;
 	if (simrun(&sp, &r) != 0) {
 		printf("not ok - %s: harness error: %s, seed %llu\n", sc->name,
 		    r.error ? r.error : "?", (unsigned long long)seed);
@@ -654,7 +704,7 @@ sim_opts(struct sim_opts *o)
 	o->have_seed = rs;
 	o->runs = (int)runs;
 	o->trace = trace > 3 ? 3 : (int)trace;
-	return 0;
+	return sim_env_u64("SIM_SPOOFS", &o->spoofs) < 0 ? -1 : 0;
 }
 
 int
@@ -677,6 +727,7 @@ main(void)
 		{ "wander", 1012, setup_wander, judge_wander },
 		{ "zerotime", 1013, setup_zerotime, judge_zerotime },
 		{ "deadpool", 1014, setup_deadpool, judge_deadpool },
+		{ "spoof", 1015, setup_spoof, judge_spoof },
 	};
 	struct sim_opts o;
 	clock_t c0 = clock();

@@ -17,6 +17,8 @@ enum simq_kind {
 	SIMQ_PROBE,   /* a one-off measurement (arg: probe index) */
 	SIMQ_REQUEST, /* a request reaches server `arg` */
 	SIMQ_REPLY,   /* a reply from server `arg` reaches the client */
+	SIMQ_SPOOF,   /* a forged reply is due (the next is queued then) */
+	SIMQ_BURST,   /* forged replies to source `arg`'s open request */
 };
 
 struct simq_ev {

@@ -28,6 +28,7 @@ enum {
 	SIMRUN_STREAM_NET,
 	SIMRUN_STREAM_XMT,
 	SIMRUN_STREAM_CORE,
+	SIMRUN_STREAM_SPOOF,
 	SIMRUN_STREAM_SRV = 16,
 };
 
@@ -40,7 +41,10 @@ struct simrun_world {
 	int src_of[SIMRUN_MAX_SRV]; /* server -> sync source index */
 	int srv_of[SYNC_MAX_SRC];   /* sync source index -> server */
 	struct simq q;
-	struct simrng net, xmt;
+	struct simrng net, xmt, spoof;
+	uint64_t spoof_left, burst_left; /* uniform and aimed spoofs */
+	int64_t spoof_mean_ns;           /* between two forged replies */
+	int spoof_stratum; /* served at the first one; -1 before */
 	int64_t now_ns, end_ns;
 	int64_t stall_ns;
 	int stall;
@@ -235,6 +239,11 @@ send_request(struct simrun_world *w, const struct sync_act *a)
 	if (w->last_send_ns[v] != 0)
 		w->gap_ns[v] = w->now_ns - w->last_send_ns[v];
 	w->last_send_ns[v] = w->now_ns;
+	/* The aimed attacker strikes 50 us after the request left, before
+	 * any reply (the path takes at least 100 us each way). */
+	if (w->burst_left > 0 && w->now_ns >= w->sp->spoof_from_ns &&
+	    push(w, w->now_ns + 50000, SIMQ_BURST, a->src, NULL, 0) != 0)
+		return -1;
 	if (simnet_draw(simsrv_link(&w->srv[v], 1, w->now_ns, &w->sp->link),
 	        &w->net, &delay) != 0)
 		return 0;
@@ -360,6 +369,115 @@ on_reply(struct simrun_world *w, const struct simq_ev *ev)
 	return apply_acts(w, n);
 }
 
+/* A forged reply: what a blind attacker can put together (a plausible
+ * stratum-1 header, times near the true time or anything at all), with a
+ * random origin, since it never sees the requests. */
+static void
+forge(struct simrun_world *w, uint8_t *pkt)
+{
+	uint64_t r = simrng_next(&w->spoof), rec = 0, xmt = 0, org;
+	int64_t t = w->now_ns + (int64_t)(r % (2000 * TS_NS_PER_S)) -
+	    1000 * TS_NS_PER_S;
+	int i;
+
+	/* Half of them within 100 us of the true time (a sample the gate
+	 * would pass, if the origin matched), a quarter within 1000 s, a
+	 * quarter with random times. */
+	if (r >> 63)
+		t = w->now_ns + (int64_t)(r % 200000) - 100000;
+	org = simrng_next(&w->spoof);
+	if (r >> 62) {
+		(void)ts_to_ntp64(t, &rec);
+		(void)ts_to_ntp64(t + 20000, &xmt);
+	} else {
+		rec = simrng_next(&w->spoof);
+		xmt = simrng_next(&w->spoof);
+	}
+	memset(pkt, 0, 48);
+	pkt[0] = 0x24; /* leap 0, version 4, mode 4 */
+	pkt[1] = 1;
+	pkt[2] = 6;
+	pkt[3] = 0xec;
+	pkt[11] = 0x07; /* root dispersion ~100 us */
+	memcpy(pkt + 12, "GPS", 3);
+	for (i = 0; i < 8; i++) {
+		pkt[16 + i] = (uint8_t)(rec >> (56 - 8 * i));
+		pkt[24 + i] = (uint8_t)(org >> (56 - 8 * i));
+		pkt[32 + i] = (uint8_t)(rec >> (56 - 8 * i));
+		pkt[40 + i] = (uint8_t)(xmt >> (56 - 8 * i));
+	}
+}
+
+/* What followed a forged reply: a sample, a clock command, a change of
+ * what is served are counted (every one of them is a failure). */
+static void
+spoof_account(struct simrun_world *w, size_t n, uint64_t gen)
+{
+	const struct sync_snap *snap = sync_snapshot(&w->s);
+	size_t i;
+
+	for (i = 0; i < n && i < SYNC_MAX_ACTS; i++) {
+		w->res->spoof_samples += w->act[i].kind == SYNC_ACT_PEERSTATS;
+		w->res->spoof_clock += w->act[i].kind == SYNC_ACT_CLOCK;
+	}
+	w->res->spoof_served += snap->gen != gen;
+	if (w->spoof_stratum < 0)
+		w->spoof_stratum = snap->sys.stratum;
+	w->res->spoof_stratum += snap->sys.stratum != w->spoof_stratum;
+}
+
+/* One forged reply to source src, now. */
+static int
+spoof_one(struct simrun_world *w, int src)
+{
+	int64_t clk = simclk_read(&w->clk, w->now_ns);
+	uint64_t gen = sync_snapshot(&w->s)->gen;
+	uint8_t pkt[48];
+	size_t n;
+
+	forge(w, pkt);
+	w->res->spoofed++;
+	w->res->spoofed_outstanding += (uint64_t)sync_outstanding(&w->s, src);
+	n = sync_on_reply(&w->s, src, pkt, sizeof(pkt), clk, w->now_ns, w->act,
+	    SYNC_MAX_ACTS);
+	spoof_account(w, n, gen);
+	return apply_acts(w, n);
+}
+
+/* A burst aimed at source src's request (if it is still a source). */
+static int
+on_burst(struct simrun_world *w, int src)
+{
+	uint64_t k = w->sp->spoofs / 40;
+
+	if (k > w->burst_left)
+		k = w->burst_left;
+	w->burst_left -= k;
+	while (k-- > 0)
+		if (w->srv_of[src] >= 0 && spoof_one(w, src) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+on_spoof(struct simrun_world *w)
+{
+	int v = (int)(simrng_next(&w->spoof) % (uint64_t)w->sp->n_srv);
+
+	if (w->spoof_left == 0)
+		return 0;
+	w->spoof_left--;
+	if (w->src_of[v] >= 0 && spoof_one(w, w->src_of[v]) != 0)
+		return -1;
+	if (w->spoof_left == 0)
+		return 0;
+	return push(w,
+	    w->now_ns + 1 +
+	        (int64_t)(simrng_uniform(&w->spoof) * 2.0 *
+	            (double)w->spoof_mean_ns),
+	    SIMQ_SPOOF, 0, NULL, 0);
+}
+
 /* The interval between the last two requests to the system peer, or to
  * server 0 when there is none: the poll actually in effect. */
 static double
@@ -437,6 +555,10 @@ on_event(struct simrun_world *w, const struct simq_ev *ev)
 		return on_request(w, ev);
 	case SIMQ_REPLY:
 		return on_reply(w, ev);
+	case SIMQ_SPOOF:
+		return on_spoof(w);
+	case SIMQ_BURST:
+		return on_burst(w, ev->arg);
 	}
 	return fail(w, "unknown event kind");
 }
@@ -557,6 +679,7 @@ setup(struct simrun_world *w)
 	simrng_init(&w->net, sp->seed, SIMRUN_STREAM_NET);
 	simrng_init(&w->xmt, sp->seed, SIMRUN_STREAM_XMT);
 	simrng_init(&core, sp->seed, SIMRUN_STREAM_CORE);
+	simrng_init(&w->spoof, sp->seed, SIMRUN_STREAM_SPOOF);
 	simq_init(&w->q);
 	w->now_ns = sp->t0_ns;
 	w->end_ns = sp->t0_ns + sp->duration_ns;
@@ -572,7 +695,14 @@ setup(struct simrun_world *w)
 	for (i = 0; i < sp->n_probes && i < SIMRUN_MAX_PROBES; i++)
 		if (push(w, sp->probe_t_ns[i], SIMQ_PROBE, i, NULL, 0) != 0)
 			return -1;
-	return 0;
+	w->spoof_stratum = -1;
+	w->spoof_left = sp->spoofs / 2;
+	w->burst_left = sp->spoofs - w->spoof_left;
+	if (sp->spoofs == 0)
+		return 0;
+	w->spoof_mean_ns = (w->end_ns - sp->spoof_from_ns) / 2 /
+	    (int64_t)w->spoof_left; /* done half-way from start to end */
+	return push(w, sp->spoof_from_ns, SIMQ_SPOOF, 0, NULL, 0);
 }
 
 static void
@@ -580,6 +710,8 @@ finish(struct simrun_world *w)
 {
 	struct simrun_result *r = w->res;
 	int64_t c = simclk_read(&w->clk, w->end_ns);
+	struct sync_src_view v;
+	int i;
 
 	r->rms_ns = w->n_win ? sqrt(w->sum2 / (double)w->n_win) : 0;
 	r->end_vs_srv0_ns = (double)(c - simsrv_read(&w->srv[0], w->end_ns));
@@ -587,6 +719,9 @@ finish(struct simrun_world *w)
 	r->poll_s = poll_s(w);
 	r->leaps = w->clk.n_leaps;
 	r->leap_at_s = r->leaps ? since_start_s(w, w->clk.leap_true_ns) : -1;
+	for (i = 0; i < SYNC_MAX_SRC; i++)
+		if (sync_src_info(&w->s, i, c, &v) == 0)
+			r->bogus += v.bogus;
 }
 
 int

@@ -41,6 +41,14 @@ struct simrun_spec {
 	 * command; 3 also the source's state after every reply */
 	int trace;
 	int64_t trace_every_ns;
+	/* A blind attacker: spoofs forged replies (mode 4, stratum 1, random
+	 * origin, receive and transmit values), each to a random source,
+	 * posing as its server; it never sees the requests.  Half of them
+	 * at random times from spoof_from_ns on; the other half in bursts of
+	 * spoofs / 40 aimed at the moment a request is outstanding (as if it
+	 * knew when the client polls, but not what it sends). */
+	uint64_t spoofs;
+	int64_t spoof_from_ns;
 };
 
 struct simrun_result {
@@ -66,7 +74,13 @@ struct simrun_result {
 	double freq_err_ppb;   /* frequency error left at the end */
 	double poll_s;         /* last interval between two requests to
 				  the system peer (or to server 0) */
-	const char *error;     /* the harness could not run it, or NULL */
+	/* spoofing: forged replies handed to the core; what followed them
+	 * (samples, clock commands, changes of the served state, of its
+	 * stratum); the sources' bogus counters summed at the end */
+	uint64_t spoofed, spoof_samples, spoof_clock, spoof_served;
+	uint64_t spoofed_outstanding; /* ...while a request was out */
+	uint64_t spoof_stratum, bogus;
+	const char *error; /* the harness could not run it, or NULL */
 };
 
 /* Run one scenario; 0, or -1 with res->error set. */
