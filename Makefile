@@ -26,7 +26,7 @@ HDRS := $(wildcard src/*/*.h tests/unit/*.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-.PHONY: all run test unit lint fuzz clean peers bench
+.PHONY: all run test unit lint fuzz fuzz-smoke clean peers bench
 all: $(B)/stratumd $(B)/stratum
 
 $(B)/obj/%.o: %.c $(HDRS)
@@ -72,12 +72,18 @@ $(B)/ostest: tests/tools/ostest.c $(call obj,$(OS_SRC) $(CORE_SRC))
 # compiler under ASan+UBSan, which `make test` runs over tests/fuzz/corpus.
 FUZZ := pkt conf sel srv sync
 fuzz: $(patsubst %,$(B)/fuzz-%,$(FUZZ))
-$(B)/fuzz-%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(HDRS)
+$(B)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/prop.h $(CORE_SRC) $(HDRS)
 	@mkdir -p $(B)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
-		-o $@ $< $(CORE_SRC) -lm
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(CPPFLAGS_ALL) -o $@ $< $(CORE_SRC) -lm
 
-$(B)/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_SRC) $(HDRS)
+# Each target for FUZZ_SECONDS (ASan+UBSan, one core); any finding fails.
+FUZZ_SECONDS ?= 60
+fuzz-smoke: fuzz
+	tests/fuzz/smoke.sh $(FUZZ_SECONDS) $(FUZZ)
+
+$(B)/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/prop.h \
+	$(CORE_SRC) $(HDRS)
 	@mkdir -p $(B)
 	$(CC) $(SAN) $(WARN) $(CPPFLAGS_ALL) -o $@ $< tests/fuzz/replay.c \
 		$(CORE_SRC) -lm
