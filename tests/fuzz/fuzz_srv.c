@@ -83,9 +83,9 @@ acl_setup(struct acl *a, uint8_t choice)
 		    ACL_KOD | ACL_LIMITED | ACL_NOMODIFY | ACL_NOQUERY |
 		        ACL_NOPEER | ACL_NOTRAP);
 		break;
-	case 2: /* LAN only: default ignore, one /30 served */
+	case 2: /* LAN only: default ignore, one /31 served */
 		add_rule(a, ACL_RULE_DEFAULT, 0, 0, ACL_IGNORE);
-		add_rule(a, ACL_RULE_ADDR, 0, 30, 0);
+		add_rule(a, ACL_RULE_ADDR, 0, 31, 0);
 		break;
 	case 3: /* default limited without kod, one host noserve */
 		add_rule(a, ACL_RULE_DEFAULT, 0, 0, ACL_LIMITED);
