@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: ISC
 /*
- * Fuzz target for the client core's reply handler (sync_on_reply).  The
- * state is built once: three good servers (answers from core/srv at true
- * time over a 1 ms path) until the client has been synchronized for two
- * hours; then the next request to source 0 goes out and stays
- * unanswered.  Each input is one datagram handed to a copy of that state,
+ * Fuzz target for the client core's reply handler (sync_on_reply).  Two
+ * states are built once: three good servers, or one (answers from
+ * core/srv at true time over a 1 ms path), until the client has been
+ * synchronized for two hours; then the next request to source 0 goes out
+ * and stays unanswered.  Each input is one datagram handed to a copy of that state,
  * either as raw bytes to any of the three sources, or as a well-formed
  * reply to source 0 with the right origin and random other fields
  * (offset, delay, stratum, leap, root delay and dispersion...).
@@ -19,7 +19,8 @@
  *  - at most one sample (PEERSTATS) per datagram, and the action list
  *    stays within its bound.
  *
- * Input: byte 0 chooses the form (bit 0: well-formed) and the source;
+ * Input: byte 0 chooses the form (bit 0: well-formed), the source (bits
+ * 1-6) and the state (bit 7: the one with a single server);
  * raw: the rest is the datagram; well-formed: 40 bytes of fields, then
  * anything appended after the 48-byte header (extension fields, MAC).
  */
@@ -39,14 +40,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MONO0 (1000 * S)
 #define CLK0 (1795000000LL * S) /* true time at mono 0 */
 #define OWD (500 * 1000LL)      /* one-way path delay */
-#define NSRV 3
+#define NSRV 3 /* servers of the first state; the second has one */
 #define STEP_NS (128 * MS)
 
 struct base {
 	struct sync s;
-	int64_t now;        /* mono when the request left */
-	uint64_t xmt;       /* its transmit value */
-	int ok;             /* built */
+	int64_t now;  /* mono when the request left */
+	uint64_t xmt; /* its transmit value */
+	int ok;       /* built */
+	int nsrv;
 	struct srv_sys sys; /* what the servers say */
 };
 
@@ -97,7 +99,7 @@ answer(struct base *b, struct sync_act *act, size_t k, int keep_src0)
 
 /* Two hours of good service, then a request to source 0 left open. */
 static void
-build(struct base *b)
+build(struct base *b, int nsrv)
 {
 	struct sync_cfg cfg = { .sel = { 3, 10, 1 },
 		.disc = { STEP_NS, 1000 * S, 300 * S, 0, 6, 10, 0, 0, 0 },
@@ -110,13 +112,14 @@ build(struct base *b)
 	int i;
 
 	memset(b, 0, sizeof(*b));
+	b->nsrv = nsrv;
 	b->sys = (struct srv_sys){ .leap = PKT_LEAP_NONE,
 		.stratum = 1,
 		.precision = -20,
 		.refid = pkt_refid_str("GPS"),
 		.root_disp_ns = 100000 };
 	sync_init(&b->s, &cfg, 1, CLK0 + MONO0);
-	for (i = 0; i < NSRV; i++)
+	for (i = 0; i < nsrv; i++)
 		(void)sync_add(&b->s, &sc, MONO0);
 	while ((b->now = sync_next_timer(&b->s)) < MONO0 + 7200 * S) {
 		k = sync_on_timer(&b->s, b->now, clock_at(&b->s, b->now),
@@ -215,7 +218,8 @@ check_acts(const struct sync_act *act, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct base b;
+	static struct base bases[2];
+	struct base *b;
 	static struct sync w;
 	static uint8_t pkt[2048];
 	struct sync_act act[SYNC_MAX_ACTS];
@@ -225,15 +229,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len, n;
 	int idx, match;
 
-	if (!b.ok)
-		build(&b);
+	if (!bases[0].ok) {
+		build(&bases[0], NSRV);
+		build(&bases[1], 1);
+	}
 	if (size < 1)
 		return 0;
-	memcpy(&w, &b.s, sizeof(w));
-	idx = (data[0] >> 1) % NSRV;
+	b = &bases[data[0] >> 7];
+	memcpy(&w, &b->s, sizeof(w));
+	idx = (data[0] >> 1 & 0x3f) % b->nsrv;
 	if ((data[0] & 1) && size >= 40) {
 		idx = 0;
-		formed(&b, data, pkt, &delay);
+		formed(b, data, pkt, &delay);
 		len = PKT_HDR_LEN +
 		    (size - 40 > sizeof(pkt) - PKT_HDR_LEN
 		            ? sizeof(pkt) - PKT_HDR_LEN
@@ -243,11 +250,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		len = size - 1 > sizeof(pkt) ? sizeof(pkt) : size - 1;
 		memcpy(pkt, data + 1, len);
 	}
-	match = idx == 0 && len >= PKT_HDR_LEN && rd(pkt + 24, 8) == b.xmt;
+	match = idx == 0 && len >= PKT_HDR_LEN && rd(pkt + 24, 8) == b->xmt;
 	gen = sync_snapshot(&w)->gen;
-	clk = clock_at(&w, b.now + delay);
+	clk = clock_at(&w, b->now + delay);
 	(void)sync_src_info(&w, idx, clk, &v0);
-	n = sync_on_reply(&w, idx, pkt, len, clk, b.now + delay, act,
+	n = sync_on_reply(&w, idx, pkt, len, clk, b->now + delay, act,
 	    SYNC_MAX_ACTS);
 	check_acts(act, n);
 	if (match)
@@ -255,8 +262,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)sync_src_info(&w, idx, clk, &v1);
 	PROP(n == 0);
 	PROP(sync_snapshot(&w)->gen == gen);
-	PROP(sync_outstanding(&w, idx) == sync_outstanding(&b.s, idx));
+	PROP(sync_outstanding(&w, idx) == sync_outstanding(&b->s, idx));
 	PROP(v1.bogus == v0.bogus + 1 && v1.received == v0.received);
-	PROP(memcmp(&w.sys, &b.s.sys, sizeof(w.sys)) == 0);
+	PROP(memcmp(&w.sys, &b->s.sys, sizeof(w.sys)) == 0);
 	return 0;
 }
