@@ -51,6 +51,7 @@ main(void)
 	test_md5();
 	test_acl();
 	test_rl();
+	test_ctl();
 	if (t_stats.failed)
 		fprintf(stderr,
 		    "unit: seed was %" PRIu64 " (T_SEED=%" PRIu64

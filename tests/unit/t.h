@@ -44,5 +44,6 @@ void test_sync(void);
 void test_md5(void);
 void test_acl(void);
 void test_rl(void);
+void test_ctl(void);
 
 #endif
