@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/peers.h"
 #include "cli/query.h"
 #include "cli/report.h"
 #include "core/ts.h"
@@ -35,6 +36,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: stratum query [options] SERVER...\n"
 	    "       stratum sync [options] [-b] [--dry-run] SERVER...\n"
+	    "       stratum peers [-n] [-j] [-h HOST] [-p PORT]\n"
 	    "options:\n"
 	    "  -p PORT      server port (default 123)\n"
 	    "  -c COUNT     requests per server address (default 4, max %d)\n"
@@ -46,7 +48,10 @@ usage(FILE *f)
 	    "               root distance\n"
 	    "  -j, --json   print JSON instead of text\n"
 	    "  -b           sync: always step, never slew\n"
-	    "  --dry-run    sync: print the adjustment, leave the clock\n",
+	    "  --dry-run    sync: print the adjustment, leave the clock\n"
+	    "peers: the daemon's associations as `ntpq -p` shows them, over\n"
+	    "NTP mode 6 (default 127.0.0.1 port 123); -n numeric addresses,\n"
+	    "-j JSON\n",
 	    QRY_MAX_COUNT);
 }
 
@@ -235,6 +240,8 @@ main(int argc, char **argv)
 		printf("stratum %s\n", STRATUM_VERSION);
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[1], "peers") == 0)
+		return peers_main(argc - 1, argv + 1);
 	if (argc < 2 ||
 	    (strcmp(argv[1], "query") != 0 && strcmp(argv[1], "sync") != 0)) {
 		if (argc >= 2)

@@ -468,6 +468,7 @@ sync_src_info(const struct sync *s, int idx, int64_t clock_ns,
     struct sync_src_view *v)
 {
 	const struct peer *p;
+	int k;
 
 	if (!valid(s, idx))
 		return -1;
@@ -500,6 +501,12 @@ sync_src_info(const struct sync *s, int idx, int64_t clock_ns,
 		.bogus = p->bogus,
 		.auth_failed = p->auth_failed,
 		.held_back = p->held_back };
+	v->filt_n = p->filt.n;
+	for (k = 0; k < p->filt.n && k < FILT_STAGES; k++) {
+		v->filt_offset_ns[k] = p->filt.st[k].offset_ns;
+		v->filt_delay_ns[k] = p->filt.st[k].delay_ns;
+		v->filt_disp_ns[k] = p->filt.st[k].disp_ns;
+	}
 	return 0;
 }
 

@@ -103,7 +103,12 @@ struct sync_src_view {
 	 * grown to the clock_ns asked about */
 	int have_filter;
 	int64_t offset_ns, delay_ns, disp_ns, jitter_ns;
-	int stages;              /* filter stages holding a sample */
+	int stages; /* filter stages holding a sample */
+	/* the filter's stages, newest first: filt_n of them (mode 6's
+	 * filtoffset, filtdelay, filtdisp) */
+	int filt_n;
+	int64_t filt_offset_ns[FILT_STAGES], filt_delay_ns[FILT_STAGES];
+	int64_t filt_disp_ns[FILT_STAGES];
 	int64_t last_rx_mono_ns; /* last sample taken, 0: none */
 	int64_t next_mono_ns;    /* next request due */
 	uint64_t sent, received, bogus;

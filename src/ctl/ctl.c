@@ -313,29 +313,39 @@ ctl_txt_ipv4(struct ctl_txt *t, const char *name, uint32_t a)
 	ctl_txt_raw(t, name, p, (size_t)(b + sizeof(b) - p));
 }
 
-void
-ctl_txt_refid(struct ctl_txt *t, const char *name, uint32_t refid, int stratum)
+/* 1 when the refid's characters (up to the first NUL) are printable and
+ * safe in variable text. */
+static int
+refid_text(uint32_t refid, char *b, size_t *n)
 {
-	char b[4];
-	size_t n = 0;
-	int i;
 	uint8_t ch;
+	int i;
 
-	if (stratum > 1) {
-		ctl_txt_ipv4(t, name, refid);
-		return;
-	}
+	*n = 0;
 	for (i = 0; i < 4; i++) {
 		ch = (uint8_t)(refid >> (24 - 8 * i));
 		if (ch == 0)
 			break;
-		/* printable, and nothing that would break the text */
-		b[n++] =
-		    ch > ' ' && ch < 0x7f && ch != ',' && ch != '=' && ch != '"'
-		    ? (char)ch
-		    : '?';
+		if (ch <= ' ' || ch >= 0x7f || ch == ',' || ch == '=' ||
+		    ch == '"')
+			return 0;
+		b[(*n)++] = (char)ch;
 	}
-	ctl_txt_raw(t, name, b, n);
+	return 1;
+}
+
+void
+ctl_txt_refid(struct ctl_txt *t, const char *name, uint32_t refid, int stratum)
+{
+	char b[4];
+	size_t n;
+
+	/* Kiss codes and reference clocks are text; chrony's local refid
+	 * (127.127.1.1 at stratum 1) is not, and shows as an address. */
+	if (stratum <= 1 && refid_text(refid, b, &n))
+		ctl_txt_raw(t, name, b, n);
+	else
+		ctl_txt_ipv4(t, name, refid);
 }
 
 int

@@ -16,6 +16,7 @@
 #include "core/pkt.h"
 #include "core/rl.h"
 #include "core/ts.h"
+#include "daemon/ctlsrv.h"
 #include "os/ifs.h"
 #include "os/rnd.h"
 
@@ -26,6 +27,10 @@
 #define ENG_REPLY 64            /* a reply is 48 or 52 bytes */
 #define ENG_RL_SLOTS 4096       /* rate-limit entries per worker (160 KiB) */
 #define ENG_WORKER_POLL_MS 200  /* how soon a worker notices a stop */
+/* Mode 6 replies may be larger than their requests (a READVAR of 12
+ * bytes gets ~700): they go to loopback only, and at most this many
+ * datagrams a second (`ntpq -p` with 32 associations needs ~70). */
+#define ENG_CTL_PER_S 256
 
 struct eng_worker {
 	struct engine *e;
@@ -41,6 +46,9 @@ struct eng_worker {
 	uint64_t rng;      /* xorshift state for the ratelimit leak */
 	int fallback_told; /* the switch to single calls was logged */
 	pthread_t thread;
+	int64_t ctl_window_mono_ns; /* start of the current second */
+	int ctl_sent;               /* mode 6 datagrams sent in it */
+	struct ctlsrv_out ctl;
 	uint8_t rx[UDP_BATCH][ENG_BUF];
 	uint8_t tx[UDP_BATCH][ENG_REPLY];
 	struct udp_msg m[UDP_BATCH];
@@ -651,12 +659,9 @@ decide(struct eng_worker *w, const struct udp_msg *m, int64_t mono_ns,
 	if ((c = acl_ctr(acl_check(flags, mode))) != ENG_N_CTR)
 		return c;
 	if (mode == PKT_MODE_CONTROL) {
-		/* Mode 6 hook: restrict has already refused noquery
-		 * (and ignore, notrust) above; the control protocol (src/ctl)
-		 * goes here, with flags for nomodify, notrap and nomrulist,
-		 * loopback-only by default, and its replies held to the
-		 * request's size.  Until then: dropped and counted. */
-		return ENG_DROP_CONTROL;
+		/* Restrict has already refused noquery (and ignore,
+		 * notrust) above; control() answers the rest. */
+		return ENG_CONTROL;
 	}
 	rx = clk_from_real(&w->snap.clk, m->rx_real_ns);
 	sv =
@@ -670,6 +675,54 @@ decide(struct eng_worker *w, const struct udp_msg *m, int64_t mono_ns,
 	else if (c != ENG_N_CTR)
 		*out_len = 0;
 	return c;
+}
+
+static int
+is_loopback(const struct udp_peer *p)
+{
+	static const uint8_t v6_lo[16] = { [15] = 1 };
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *a = NULL;
+	int fam = peer_addr(p, &a);
+
+	if (fam == 4)
+		return a[0] == 127;
+	if (fam == 6)
+		return memcmp(a, v6_lo, 16) == 0 ||
+		    (memcmp(a, v4_mapped, 12) == 0 && a[12] == 127);
+	return 0;
+}
+
+/*
+ * A mode 6 request that restrict let through: answered from loopback
+ * only, with workers 1 only (the client half's state lives in the main
+ * thread), at most ENG_CTL_PER_S datagrams a second.  Returns the counter
+ * to bump.
+ */
+static enum eng_ctr
+control(struct eng_worker *w, int fd, const struct udp_msg *m)
+{
+	struct engine *e = w->e;
+	int64_t mono;
+	int k;
+
+	if (!is_loopback(&m->peer))
+		return ENG_DROP_CTL_REMOTE;
+	if (e->n_workers != 1)
+		return ENG_DROP_CONTROL;
+	mono = clk_mono_now();
+	if (mono - w->ctl_window_mono_ns >= TS_NS_PER_S) {
+		w->ctl_window_mono_ns = mono;
+		w->ctl_sent = 0;
+	}
+	if (w->ctl_sent >= ENG_CTL_PER_S ||
+	    ctlsrv_answer(&e->asc, &e->clk, m->buf, m->len, &w->ctl) == 0)
+		return ENG_DROP_CONTROL;
+	for (k = 0; k < w->ctl.n; k++)
+		if (udp_send(fd, w->ctl.d[k], w->ctl.len[k], &m->peer) != 0)
+			w->cnt.n[ENG_SEND_ERROR]++;
+	w->ctl_sent += w->ctl.n;
+	return ENG_CONTROL;
 }
 
 static void
@@ -693,6 +746,8 @@ serve_batch(struct eng_worker *w, const struct eng_sock *s, int fd, int n)
 			continue;
 		}
 		c = decide(w, &w->m[i], mono, w->tx[k], &len);
+		if (c == ENG_CONTROL)
+			c = control(w, fd, &w->m[i]);
 		if (c != ENG_N_CTR && c != ENG_KOD) {
 			cnt[c]++;
 			continue;
@@ -878,9 +933,10 @@ log_counters(struct engine *e)
 	    "packets: %llu received, %llu answered, %llu dropped "
 	    "(%llu short, %llu bad version, %llu bad mode, %llu malformed, "
 	    "%llu too long, %llu on drop interfaces, %llu restrict ignore, "
-	    "%llu noserve, %llu notrust, %llu noquery, %llu mode 6, "
+	    "%llu noserve, %llu notrust, %llu noquery, "
+	    "%llu mode 6 not from loopback, %llu mode 6 other, "
 	    "%llu rate-limited), %llu kiss-o'-death RATE, %llu leaked, "
-	    "%llu send errors",
+	    "%llu mode 6 answered, %llu send errors",
 	    (unsigned long long)n[ENG_RECEIVED],
 	    (unsigned long long)n[ENG_ANSWERED], dropped,
 	    (unsigned long long)n[ENG_DROP_SHORT],
@@ -893,9 +949,11 @@ log_counters(struct engine *e)
 	    (unsigned long long)n[ENG_DROP_NOSERVE],
 	    (unsigned long long)n[ENG_DROP_NOTRUST],
 	    (unsigned long long)n[ENG_DROP_NOQUERY],
+	    (unsigned long long)n[ENG_DROP_CTL_REMOTE],
 	    (unsigned long long)n[ENG_DROP_CONTROL],
 	    (unsigned long long)n[ENG_DROP_RATE],
 	    (unsigned long long)n[ENG_KOD], (unsigned long long)n[ENG_LEAKED],
+	    (unsigned long long)n[ENG_CONTROL],
 	    (unsigned long long)n[ENG_SEND_ERROR]);
 }
 

@@ -55,18 +55,21 @@ enum eng_ctr {
 	ENG_KOD,      /* RATE kiss-o'-death sent */
 	ENG_LEAKED,   /* over the limit, answered by ratelimit leak */
 	ENG_SEND_ERROR,
-	ENG_DROP_SHORT,     /* srv: shorter than a header */
-	ENG_DROP_VERSION,   /* srv: version 0 or 5-7 */
-	ENG_DROP_MODE,      /* srv: mode 0, 2, 4, 5, 7 */
-	ENG_DROP_MALFORMED, /* srv: bad extension fields */
-	ENG_DROP_TRUNC,     /* longer than any request we answer */
-	ENG_DROP_IFACE,     /* an "interface drop" address */
-	ENG_DROP_IGNORE,    /* restrict ignore */
-	ENG_DROP_NOSERVE,   /* restrict noserve */
-	ENG_DROP_NOTRUST,   /* restrict notrust */
-	ENG_DROP_NOQUERY,   /* restrict noquery (mode 6/7) */
-	ENG_DROP_CONTROL,   /* mode 6: control protocol not implemented */
-	ENG_DROP_RATE,      /* over the rate limit, no KoD */
+	ENG_CONTROL,         /* mode 6 requests answered (loopback) */
+	ENG_DROP_SHORT,      /* srv: shorter than a header */
+	ENG_DROP_VERSION,    /* srv: version 0 or 5-7 */
+	ENG_DROP_MODE,       /* srv: mode 0, 2, 4, 5, 7 */
+	ENG_DROP_MALFORMED,  /* srv: bad extension fields */
+	ENG_DROP_TRUNC,      /* longer than any request we answer */
+	ENG_DROP_IFACE,      /* an "interface drop" address */
+	ENG_DROP_IGNORE,     /* restrict ignore */
+	ENG_DROP_NOSERVE,    /* restrict noserve */
+	ENG_DROP_NOTRUST,    /* restrict notrust */
+	ENG_DROP_NOQUERY,    /* restrict noquery (mode 6/7) */
+	ENG_DROP_CTL_REMOTE, /* mode 6 not from loopback */
+	ENG_DROP_CONTROL,    /* mode 6 not answered: a response or bad
+				header, over the rate, workers > 1 */
+	ENG_DROP_RATE,       /* over the rate limit, no KoD */
 	ENG_N_CTR,
 };
 

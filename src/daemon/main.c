@@ -28,13 +28,13 @@
 
 #include "conf/conf.h"
 #include "daemon/engine.h"
+#include "daemon/version.h"
 #include "os/ifs.h"
 #include "os/log.h"
 #include "os/priv.h"
 #include "os/proc.h"
 #include "os/sandbox.h"
 
-#define STRATUM_VERSION "0.1.0"
 #define DEFAULT_CONF "/etc/ntp.conf"
 #define MAX_IFACE_ARGS 8
 #define SLEW_ONLY_STEP_S 600.0 /* -x: ntpd's step threshold in slew mode */

@@ -132,6 +132,7 @@ text(void)
 	ctl_txt_hex(&t, "reach", 0xff);
 	ctl_txt_ts(&t, "rec", 0xeeb89f67e0febdaaULL);
 	ctl_txt_refid(&t, "refid", 0x4c4f434cu, 1);
+	ctl_txt_refid(&t, "r3", 0x7f7f0101u, 1);
 	ctl_txt_refid(&t, "r2", 0x7f000001u, 2);
 	n = ctl_txt_end(&t);
 	T_CHECK(n > 0);
@@ -143,6 +144,7 @@ text(void)
 	T_CHECK(strstr(b, "rec=0xeeb89f67.e0febdaa") != NULL);
 	T_CHECK(strstr(b, "refid=LOCL") != NULL);
 	T_CHECK(strstr(b, "r2=127.0.0.1\r\n") != NULL);
+	T_CHECK(strstr(b, "r3=127.127.1.1") != NULL);
 	T_CHECK(strstr(b, ",\r\n") != NULL); /* broken into lines */
 	ctl_fmt_fix(f, sizeof(f), 5, 3);
 	T_CHECK(strcmp(f, "0.005") == 0);
@@ -161,7 +163,7 @@ text(void)
 			T_CHECK(v.value_len == 9);
 		i++;
 	}
-	T_EQ(i, 8);
+	T_EQ(i, 9);
 	/* too small */
 	ctl_txt_init(&t, b, 10);
 	ctl_txt_int(&t, "stratum", 12345);

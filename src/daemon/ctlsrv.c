@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: ISC
+/* ctlsrv: mode 6 READSTAT/READVAR answers.  See ctlsrv.h. */
+#include "daemon/ctlsrv.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "core/ts.h"
+#include "daemon/version.h"
+#include "os/udp.h"
+
+#define CTLSRV_MINTC 3 /* ntpd's minimum time constant (poll 8 s) */
+
+/* System event codes (RFC 9327 section 2.3.1). */
+#define CTLSRV_SEV_CLOCK_SYNC 5
+#define CTLSRV_SEV_NO_SYS_PEER 8
+
+struct now {
+	int64_t clock_ns, mono_ns;
+};
+
+static uint64_t
+ntp_ts(int64_t clock_ns)
+{
+	uint64_t v = 0;
+
+	if (clock_ns != 0)
+		(void)ts_to_ntp64(clock_ns, &v);
+	return v;
+}
+
+static uint16_t
+sys_status(const struct sync_sys_view *v)
+{
+	unsigned src = v->synced ? CTL_SST_NTP : CTL_SST_UNSPEC;
+	unsigned ev =
+	    v->synced ? CTLSRV_SEV_CLOCK_SYNC : CTLSRV_SEV_NO_SYS_PEER;
+
+	return (uint16_t)((v->leap & 3u) << 14 | src << 8 | 1u << 4 | ev);
+}
+
+static uint16_t
+peer_status(struct assoc *a, int i, const struct sync_src_view *v)
+{
+	char tally = sync_tally(&a->sync, i);
+	unsigned bits = v->from_pool ? 0 : CTL_PST_CONFIG;
+	unsigned ev;
+
+	if (v->reach != 0)
+		bits |= CTL_PST_REACH;
+	ev = tally == '*'   ? CTL_PEV_SYSPEER
+	    : v->reach != 0 ? CTL_PEV_REACH
+	                    : CTL_PEV_UNREACH;
+	return ctl_peer_status(bits, ctl_sel_from_tally(tally), 1, ev);
+}
+
+static void
+leap_bits(struct ctl_txt *t, unsigned leap)
+{
+	char b[2] = { (char)('0' + ((leap >> 1) & 1)),
+		(char)('0' + (leap & 1)) };
+
+	ctl_txt_raw(t, "leap", b, 2);
+}
+
+/* Nanoseconds as milliseconds with 6 decimals, as NTPsec prints them. */
+static void
+ms(struct ctl_txt *t, const char *name, int64_t ns)
+{
+	ctl_txt_fix(t, name, ns, 6);
+}
+
+static void
+sys_text(struct assoc *a, const struct now *n, struct ctl_txt *t)
+{
+	struct sync_sys_view v;
+	struct utsname u;
+	char sys[160];
+
+	sync_sys_info(&a->sync, &v);
+	ctl_txt_str(t, "version", "stratumd " STRATUM_VERSION);
+	if (uname(&u) == 0) {
+		ctl_txt_str(t, "processor", u.machine);
+		snprintf(sys, sizeof(sys), "%.64s/%.64s", u.sysname, u.release);
+		ctl_txt_str(t, "system", sys);
+	}
+	leap_bits(t, v.leap);
+	ctl_txt_int(t, "stratum", v.stratum);
+	ctl_txt_int(t, "precision", v.precision);
+	ms(t, "rootdelay", v.root_delay_ns);
+	ms(t, "rootdisp", v.root_disp_ns);
+	ctl_txt_refid(t, "refid", v.refid, v.stratum);
+	ctl_txt_ts(t, "reftime", ntp_ts(v.ref_ns));
+	ctl_txt_ts(t, "clock", ntp_ts(n->clock_ns));
+	ctl_txt_int(t, "peer", v.sys_peer >= 0 ? v.sys_peer + 1 : 0);
+	ctl_txt_int(t, "tc", v.poll);
+	ctl_txt_int(t, "mintc", CTLSRV_MINTC);
+	ms(t, "offset", v.offset_ns);
+	ctl_txt_fix(t, "frequency", v.freq_ppb, 3); /* ppm */
+	ms(t, "sys_jitter", v.jitter_ns);
+	ms(t, "clk_jitter", v.jitter_ns);
+	ctl_txt_fix(t, "clk_wander", v.wander_ppb, 3);
+}
+
+/* "0.058 0.061 ...": the filter's stages in ms, newest first. */
+static void
+stages(struct ctl_txt *t, const char *name, const int64_t *ns, int n)
+{
+	char b[FILT_STAGES * 24];
+	size_t len = 0, k;
+	int i;
+
+	for (i = 0; i < n && i < FILT_STAGES; i++) {
+		if (i > 0)
+			b[len++] = ' ';
+		k = ctl_fmt_fix(b + len, sizeof(b) - len, ns[i] / 1000, 3);
+		len += k;
+	}
+	ctl_txt_raw(t, name, b, len);
+}
+
+static void
+addr_vars(struct ctl_txt *t, const struct asc_src *s)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&s->addr.sa;
+
+	ctl_txt_raw(t, "srcadr", s->addr_str, strlen(s->addr_str));
+	ctl_txt_int(t, "srcport", udp_port(sa));
+	/* Each request leaves from a fresh socket on a random port (RFC
+	 * 9109), bound to no particular address. */
+	if (sa->sa_family == AF_INET6)
+		ctl_txt_raw(t, "dstadr", "::", 2);
+	else
+		ctl_txt_raw(t, "dstadr", "0.0.0.0", 7);
+	ctl_txt_int(t, "dstport", 0);
+}
+
+static void
+peer_text(struct assoc *a, int i, const struct sync_src_view *v,
+    const struct now *n, struct ctl_txt *t)
+{
+	int64_t rec = 0;
+
+	addr_vars(t, &a->src[i]);
+	leap_bits(t, v->leap);
+	ctl_txt_int(t, "stratum", v->stratum);
+	ctl_txt_int(t, "precision", v->precision);
+	ms(t, "rootdelay", v->root_delay_ns);
+	ms(t, "rootdisp", v->root_disp_ns);
+	ctl_txt_refid(t, "refid", v->refid, v->stratum);
+	if (v->last_rx_mono_ns != 0)
+		rec = n->clock_ns - (n->mono_ns - v->last_rx_mono_ns);
+	ctl_txt_ts(t, "rec", ntp_ts(rec));
+	ctl_txt_hex(t, "reach", v->reach);
+	ctl_txt_int(t, "unreach", v->unanswered);
+	ctl_txt_int(t, "hmode", 3); /* client */
+	ctl_txt_int(t, "pmode", 4); /* server */
+	ctl_txt_int(t, "hpoll", v->poll);
+	ctl_txt_int(t, "ppoll", v->poll);
+	ctl_txt_int(t, "headway", 0);
+	ctl_txt_hex(t, "flash", 0);
+	ctl_txt_int(t, "keyid", 0);
+	ms(t, "offset", v->have_filter ? v->offset_ns : 0);
+	ms(t, "delay", v->have_filter ? v->delay_ns : 0);
+	ms(t, "dispersion", v->disp_ns);
+	ms(t, "jitter", v->have_filter ? v->jitter_ns : 0);
+	stages(t, "filtdelay", v->filt_delay_ns, v->filt_n);
+	stages(t, "filtoffset", v->filt_offset_ns, v->filt_n);
+	stages(t, "filtdisp", v->filt_disp_ns, v->filt_n);
+}
+
+static int
+send_text(const struct ctl_msg *m, uint8_t leap, uint16_t status,
+    const uint8_t *data, size_t len, struct ctlsrv_out *out)
+{
+	size_t k, n = ctl_frag_count(len);
+
+	out->n = 0;
+	for (k = 0; k < n && k < CTLSRV_MAX_FRAGS; k++)
+		if ((out->len[out->n] = ctl_frag(m, leap, status, data, len, k,
+		         out->d[out->n], CTL_DGRAM_MAX)) > 0)
+			out->n++;
+	return out->n;
+}
+
+static int
+send_error(const struct ctl_msg *m, uint8_t leap, enum ctl_err code,
+    struct ctlsrv_out *out)
+{
+	out->len[0] = ctl_error(m, leap, code, out->d[0], CTL_DGRAM_MAX);
+	out->n = out->len[0] > 0;
+	return out->n;
+}
+
+static int
+readstat(struct assoc *a, const struct ctl_msg *m, uint8_t leap,
+    uint16_t status, const struct now *n, struct ctlsrv_out *out)
+{
+	uint8_t b[4 * SYNC_MAX_SRC];
+	struct sync_src_view v;
+	size_t len = 0;
+	uint16_t st;
+	int i;
+
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
+		if (sync_src_info(&a->sync, i, n->clock_ns, &v) != 0)
+			continue;
+		st = peer_status(a, i, &v);
+		b[len++] = 0;
+		b[len++] = (uint8_t)(i + 1);
+		b[len++] = (uint8_t)(st >> 8);
+		b[len++] = (uint8_t)st;
+	}
+	return send_text(m, leap, status, b, len, out);
+}
+
+static int
+readvar(struct assoc *a, const struct ctl_msg *m, uint8_t leap, uint16_t status,
+    const struct now *n, struct ctlsrv_out *out)
+{
+	char *full = out->text[0], *sel = out->text[1];
+	struct sync_src_view v;
+	struct ctl_txt t, s;
+	int len, i = (int)m->assoc - 1;
+
+	ctl_txt_init(&t, full, CTLSRV_TEXT);
+	if (m->assoc == 0) {
+		sys_text(a, n, &t);
+	} else {
+		if (i >= SYNC_MAX_SRC ||
+		    sync_src_info(&a->sync, i, n->clock_ns, &v) != 0)
+			return send_error(m, leap, CTL_ERR_BADASSOC, out);
+		status = peer_status(a, i, &v);
+		peer_text(a, i, &v, n, &t);
+	}
+	if (m->count > 0) {
+		ctl_txt_init(&s, sel, CTLSRV_TEXT);
+		if (ctl_select(full, t.len, (const char *)m->data, m->count,
+		        &s) != 0)
+			return send_error(m, leap, CTL_ERR_UNKNOWNVAR, out);
+		t = s;
+	}
+	if ((len = ctl_txt_end(&t)) < 0)
+		return send_error(m, leap, CTL_ERR_UNSPEC, out);
+	return send_text(m, leap, status, (const uint8_t *)t.buf, (size_t)len,
+	    out);
+}
+
+int
+ctlsrv_answer(struct assoc *a, const struct clk *clk, const uint8_t *req,
+    size_t len, struct ctlsrv_out *out)
+{
+	struct sync_sys_view sv;
+	struct ctl_msg m;
+	struct now n;
+	uint16_t status;
+
+	out->n = 0;
+	if (ctl_parse(req, len, &m) != 0 || m.response || m.more || m.error ||
+	    m.offset != 0)
+		return 0;
+	n.mono_ns = clk_mono_now();
+	n.clock_ns = clk_from_real(clk, clk_real_now());
+	sync_sys_info(&a->sync, &sv);
+	status = sys_status(&sv);
+	switch (m.opcode) {
+	case CTL_OP_READSTAT:
+		return readstat(a, &m, sv.leap, status, &n, out);
+	case CTL_OP_READVAR:
+		return readvar(a, &m, sv.leap, status, &n, out);
+	default:
+		return send_error(&m, sv.leap, CTL_ERR_BADOP, out);
+	}
+}
