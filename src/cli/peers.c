@@ -158,7 +158,9 @@ fill_row(struct peer_row *r, const char *text, size_t len, int numeric)
 	if (hpoll < 0 || (ppoll >= 0 && ppoll < hpoll))
 		hpoll = ppoll;
 	r->poll_s = hpoll >= 0 && hpoll < 31 ? (double)(1L << hpoll) : NAN;
-	r->type = hmode == 3 ? (strcmp(r->refid, "POOL") == 0 ? 'p' : 'u')
+	r->type = hmode == 3 ? (strchr(host, '(') != NULL              ? 'l'
+	                               : strcmp(r->refid, "POOL") == 0 ? 'p'
+	                                                               : 'u')
 	    : hmode == 1     ? 's'
 	    : hmode == 2     ? 'S'
 	    : hmode == 5     ? 'B'

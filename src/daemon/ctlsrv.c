@@ -149,7 +149,10 @@ peer_text(struct assoc *a, int i, const struct sync_src_view *v,
 	ctl_txt_int(t, "precision", v->precision);
 	ms(t, "rootdelay", v->root_delay_ns);
 	ms(t, "rootdisp", v->root_disp_ns);
-	ctl_txt_refid(t, "refid", v->refid, v->stratum);
+	if (v->last_rx_mono_ns == 0 && v->refid == 0)
+		ctl_txt_raw(t, "refid", "INIT", 4); /* as ntpd: never heard */
+	else
+		ctl_txt_refid(t, "refid", v->refid, v->stratum);
 	if (v->last_rx_mono_ns != 0)
 		rec = n->clock_ns - (n->mono_ns - v->last_rx_mono_ns);
 	ctl_txt_ts(t, "rec", ntp_ts(rec));

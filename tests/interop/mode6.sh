@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# NTP mode 6 (the control protocol) against the real NTPsec ntpq, inside a
+# private network namespace:
+#  - stratumd (port 123) synchronized to chronyd (127.0.0.1:11200), with
+#    11 more server lines nobody answers: 12 associations, each READVAR
+#    response fragmented (468 data bytes per fragment, as ntpd);
+#  - `ntpq -p` and `ntpq -c rv` show '*' on the system peer with sane
+#    reach, poll, delay and offset; `ntpq -c as`, `rv &1`, `rv 0 a,b` and
+#    an unknown variable (UNKNOWNVAR) work;
+#  - `stratum peers` shows the same rows as `ntpq -pn`, field by field;
+#    `stratum peers -j` is JSON with numbers;
+#  - fragments on the wire: M bit on all but the last, contiguous offsets,
+#    every datagram a multiple of 4 bytes, the last sent last;
+#  - mode 6 from a non-loopback address of the namespace (10.9.9.1 on lo)
+#    is not answered by default, nor under `restrict ... noquery`, and
+#    `stratum peers` then says so within ~2 s and exits 1;
+#  - `stratum peers` against NTPsec's ntpd matches its `ntpq -pn`.
+source "$(dirname "$0")/../lib.sh"
+ns_enter "$@"
+
+NTPQ=$PEERS/ntpsec/usr/bin/ntpq
+CHECKS=("ntpq -p against stratumd" "ntpq -c rv" "stratum peers = ntpq -pn"
+	"fragments" "non-loopback refused" "stratum peers against ntpd")
+skip_all_without_peers "${CHECKS[@]}"
+if ! [ -x /usr/bin/python3 ] || ! [ -f "$NTPQ" ]; then
+	for c in "${CHECKS[@]}"; do skip "$c: no python3 or ntpq"; done
+	finish
+	exit
+fi
+export PYTHONPATH=$PEERS/ntpsec/usr/lib/python3/dist-packages
+ntpq() { timeout 30 /usr/bin/python3 "$NTPQ" "$@"; }
+STRATUM=$BUILD/stratum
+
+ip addr add 10.9.9.1/24 dev lo
+
+cat >"$T_TMP/chrony.conf" <<EOC
+port 11200
+bindaddress 127.0.0.1
+local stratum 1
+allow 127.0.0.0/8
+cmdport 0
+pidfile $T_TMP/chrony.pid
+EOC
+start_bg "$T_TMP/chrony.log" "$PEERS/chrony/usr/sbin/chronyd" -x -d -u root \
+	-f "$T_TMP/chrony.conf"
+
+SERVERS="server 127.0.0.1 port 11200 iburst minpoll 1 maxpoll 1"
+for p in $(seq 11201 11211); do
+	SERVERS="$SERVERS
+server 127.0.0.1 port $p minpoll 4 maxpoll 4"
+done
+start_stratumd sd "interface ignore all
+interface listen 127.0.0.1
+interface listen 10.9.9.1
+clock none
+$SERVERS" || { fail "stratumd starts"; diag "$SD_LOG"; finish; exit; }
+
+synced() { "$STRATUM" peers -n 2>/dev/null | grep -q '^\*127\.0\.0\.1 '; }
+if ! wait_until 40 "$SD_PID" synced; then
+	fail "stratumd selects chronyd (stratum peers shows '*')"
+	"$STRATUM" peers -n
+	diag "$SD_LOG" "$T_TMP/chrony.log"
+fi
+
+# --- ntpq -p -----------------------------------------------------------
+out=$(ntpq -p 127.0.0.1 2>&1)
+echo "$out" | sed 's/^/  # /'
+star=$(grep '^\*' <<<"$out")
+check "ntpq -p: the system peer has '*' (localhost, refid shown, st 1, t u)" \
+	grep -qE '^\*localhost +[^ ]+ +1 u ' <<<"$star"
+check "ntpq -p: 12 associations, 11 of them unreachable (reach 0)" \
+	test "$(grep -cE '^[ *+x.#-](localhost|127\.0\.0\.1) ' <<<"$out")" -eq 12 -a \
+	"$(awk 'NR > 2 && $7 == 0' <<<"$out" | wc -l)" -eq 11
+read -r _ _ _ _ _ poll reach delay offset jitter <<<"$star"
+check "ntpq -p: sane poll ($poll), reach ($reach), delay ($delay ms), offset ($offset ms), jitter ($jitter ms)" \
+	awk -v p="$poll" -v r="$reach" -v d="$delay" -v o="$offset" -v j="$jitter" \
+	'BEGIN { exit !(p == 2 && r + 0 >= 7 && d > 0 && d < 5 &&
+		o > -5 && o < 5 && j >= 0 && j < 5) }'
+
+# --- ntpq -c rv and friends -----------------------------------------------
+out=$(ntpq -n -c rv 127.0.0.1 2>&1)
+echo "$out" | sed 's/^/  # /'
+check "ntpq -c rv: status says sync_ntp" \
+	grep -q 'sync_ntp' <<<"$out"
+check "ntpq -c rv: stratum=2, refid=127.0.0.1, peer=1, version stratumd" \
+	bash -c 'grep -q "stratum=2," <<<"$1" && grep -q "refid=127.0.0.1," <<<"$1" &&
+		grep -q "peer=1," <<<"$1" && grep -q "version=\"stratumd" <<<"$1"' _ "$out"
+out=$(ntpq -n -c as 127.0.0.1 2>&1)
+check "ntpq -c as: association 1 is sys.peer, 12 rows" \
+	bash -c 'grep -qE "^ +1 +1 +9[0-9a-f]{3} +yes +yes +none +sys.peer" <<<"$1" &&
+		test $(grep -cE "^ +[0-9]+ +[0-9]+ " <<<"$1") -eq 12' _ "$out"
+out=$(ntpq -n -c "rv &1" 127.0.0.1 2>&1)
+check "ntpq -c 'rv &1': srcadr, srcport 11200, hmode 3, filtdelay" \
+	bash -c 'grep -q "srcadr=127.0.0.1," <<<"$1" && grep -q "srcport=11200" <<<"$1" &&
+		grep -q "hmode=3" <<<"$1" && grep -q "filtdelay" <<<"$1"' _ "$out"
+out=$(ntpq -n -c "rv 0 stratum,offset" 127.0.0.1 2>&1)
+check "ntpq -c 'rv 0 stratum,offset': just those ($out)" \
+	grep -qE '^stratum=2, offset=-?[0-9.]+$' <<<"$out"
+out=$(ntpq -n -c "rv 0 nosuchvar" 127.0.0.1 2>&1)
+check "ntpq -c 'rv 0 nosuchvar': UNKNOWNVAR" grep -q UNKNOWNVAR <<<"$out"
+
+# --- stratum peers = ntpq -pn ---------------------------------------------
+# tally, remote, refid, st, t, poll, reach: the same in both (taken back
+# to back; retried when a poll fell in between).
+cols() { awk 'NR > 2 { print substr($0, 1, 1), $1, $2, $3, $4, $6, $7 }'; }
+same=0
+for _ in 1 2 3 4 5; do
+	a=$(ntpq -pn 127.0.0.1 2>&1 | cols)
+	b=$("$STRATUM" peers -n 2>&1 | cols)
+	[ -n "$a" ] && [ "$a" = "$b" ] && { same=1; break; }
+	sleep 0.3
+done
+if [ $same -eq 1 ]; then
+	ok "stratum peers -n = ntpq -pn (tally, remote, refid, st, t, poll, reach; 12 rows)"
+else
+	fail "stratum peers -n = ntpq -pn"
+	diff <(echo "$a") <(echo "$b") | sed 's/^/  # /'
+fi
+json=$("$STRATUM" peers -n -j)
+check "stratum peers -j: JSON, 12 peers, the '*' one with numbers in seconds" \
+	/usr/bin/python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+p = [x for x in d["peers"] if x["tally"] == "*"]
+ok = len(d["peers"]) == 12 and len(p) == 1 and d["port"] == 123
+x = p[0]
+ok = ok and x["remote"] == "127.0.0.1" and x["stratum"] == 1 and x["type"] == "u"
+ok = ok and all(isinstance(x[k], (int, float)) for k in
+	("delay_s", "offset_s", "jitter_s", "poll_s", "when_s", "reach"))
+ok = ok and 0 < x["delay_s"] < 0.005 and abs(x["offset_s"]) < 0.005
+sys.exit(0 if ok else 1)' "$json"
+
+# --- fragments on the wire --------------------------------------------------
+frag=$(/usr/bin/python3 - <<'EOP'
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(struct.pack(">BBHHHHH", 0x16, 2, 77, 0, 1, 0, 0), ("127.0.0.1", 123))
+got, data, ok = [], {}, True
+while True:
+    b = s.recv(4096)
+    r, seq, st, assoc, off, cnt = struct.unpack(">BHHHHH", b[1:12])
+    ok = ok and len(b) % 4 == 0 and r & 0x80 and seq == 77 and assoc == 1
+    got.append((off, cnt, bool(r & 0x20)))
+    data[off] = b[12:12 + cnt]
+    if not r & 0x20:
+        break
+offs = sorted(data)
+pos = 0
+for o in offs:
+    ok = ok and o == pos
+    pos += len(data[o])
+ok = ok and len(got) >= 2 and all(m for _, _, m in got[:-1])
+ok = ok and all(c <= 468 for _, c, _ in got)
+print("ok" if ok else "bad", got)
+EOP
+)
+check "READVAR of one association: $frag" grep -q '^ok' <<<"$frag"
+
+# --- not from loopback ------------------------------------------------------
+t0=$SECONDS
+out=$("$STRATUM" peers -h 10.9.9.1 2>&1)
+rc=$?
+check "stratum peers -h 10.9.9.1: exit 1 within 4 s ($out)" \
+	test $rc -eq 1 -a $((SECONDS - t0)) -le 4
+check "and says no daemon is answering" \
+	grep -q "no daemon answering on 10.9.9.1:123 (is stratumd running? mode 6 restricted?)" <<<"$out"
+out=$("$STRATUM" query -c 1 10.9.9.1 2>&1)
+check "time service on 10.9.9.1 still answers" test $? -eq 0
+stop_bg "$SD_PID"
+line=$(grep "packets:" "$SD_LOG")
+echo "  # $line"
+check "exit counters: mode 6 from 10.9.9.1 counted as not from loopback" \
+	grep -qE '[1-9][0-9]* mode 6 not from loopback' <<<"$line"
+check "exit counters: mode 6 answered counted on their own, none short" \
+	grep -qE '\(0 short, .* [1-9][0-9]* mode 6 answered' <<<"$line"
+
+# --- restrict noquery -------------------------------------------------------
+start_stratumd nq "interface ignore all
+interface listen 127.0.0.1
+clock none
+local stratum 10
+restrict 127.0.0.1 noquery" || fail "stratumd starts (noquery)"
+out=$("$STRATUM" peers 2>&1)
+check "restrict 127.0.0.1 noquery: stratum peers exits 1" test $? -eq 1
+stop_bg "$SD_PID"
+check "and the request is counted as noquery" \
+	grep -qE '[1-9][0-9]* noquery' "$SD_LOG"
+
+# --- against NTPsec's ntpd ------------------------------------------------------
+start_ntpd_local
+ntpd_ready() { ntpq -pn 127.0.0.1 2>/dev/null | grep -q '^\*'; }
+if wait_until 40 "$N_PID" ntpd_ready; then
+	a=$(ntpq -pn 127.0.0.1 2>&1)
+	b=$("$STRATUM" peers -n 2>&1)
+	echo "$a" | sed 's/^/  # ntpq:    /'
+	echo "$b" | sed 's/^/  # stratum: /'
+	check "stratum peers against ntpd: same tally, remote, refid, st, t, poll as ntpq -pn" \
+		test "$(cols <<<"$a" | cut -d' ' -f1-6)" = "$(cols <<<"$b" | cut -d' ' -f1-6)"
+else
+	fail "NTPsec ntpd selects its local clock"
+	diag "$N_LOG"
+fi
+stop_bg "$N_PID"
+finish
