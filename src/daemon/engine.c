@@ -149,6 +149,7 @@ eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
 	e->plain_io = plain != NULL && strcmp(plain, "1") == 0;
 	e->n_workers = c->workers > 0 ? c->workers : 1;
 	pthread_mutex_init(&e->pub_lock, NULL);
+	pthread_mutex_init(&e->state_lock, NULL);
 	asc_init(&e->asc, c, lg, &e->clk, o);
 }
 
@@ -695,28 +696,33 @@ is_loopback(const struct udp_peer *p)
 
 /*
  * A mode 6 request that restrict let through: answered from loopback
- * only, with workers 1 only (the client half's state lives in the main
- * thread), at most ENG_CTL_PER_S datagrams a second.  Returns the counter
- * to bump.
+ * only, at most ENG_CTL_PER_S datagrams a second per thread.  With
+ * workers the client half lives in the main thread: read it under
+ * state_lock (with workers 1 this is the main thread, holding it).
+ * Returns the counter to bump.
  */
 static enum eng_ctr
 control(struct eng_worker *w, int fd, const struct udp_msg *m)
 {
 	struct engine *e = w->e;
 	int64_t mono;
-	int k;
+	int k, n;
 
 	if (!is_loopback(&m->peer))
 		return ENG_DROP_CTL_REMOTE;
-	if (e->n_workers != 1)
-		return ENG_DROP_CONTROL;
 	mono = clk_mono_now();
 	if (mono - w->ctl_window_mono_ns >= TS_NS_PER_S) {
 		w->ctl_window_mono_ns = mono;
 		w->ctl_sent = 0;
 	}
-	if (w->ctl_sent >= ENG_CTL_PER_S ||
-	    ctlsrv_answer(&e->asc, &e->clk, m->buf, m->len, &w->ctl) == 0)
+	if (w->ctl_sent >= ENG_CTL_PER_S)
+		return ENG_DROP_CONTROL;
+	if (e->n_workers > 1)
+		pthread_mutex_lock(&e->state_lock);
+	n = ctlsrv_answer(&e->asc, &e->clk, m->buf, m->len, &w->ctl);
+	if (e->n_workers > 1)
+		pthread_mutex_unlock(&e->state_lock);
+	if (n == 0)
 		return ENG_DROP_CONTROL;
 	for (k = 0; k < w->ctl.n; k++)
 		if (udp_send(fd, w->ctl.d[k], w->ctl.len[k], &m->peer) != 0)
@@ -878,15 +884,19 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 		stop_workers(e);
 		return 1;
 	}
+	pthread_mutex_lock(&e->state_lock);
 	while (!*stop && !e->asc.want_exit) {
 		for (i = 0; i < ns; i++)
 			pfd[i] = (struct pollfd){ .fd = e->socks[i].fd,
 				.events = POLLIN };
 		n = ns +
 		    asc_pollfds(&e->asc, pfd + ns, tag + ns, ENG_MAX_FDS - ns);
+		pthread_mutex_unlock(&e->state_lock);
 		r = poll(pfd, (nfds_t)n, timeout_ms(e));
+		pthread_mutex_lock(&e->state_lock);
 		if (r < 0 && errno != EINTR) {
 			log_msg(e->log, LOG_ERR, "poll: %s", strerror(errno));
+			pthread_mutex_unlock(&e->state_lock);
 			stop_workers(e);
 			return 1;
 		}
@@ -910,6 +920,7 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 		if (e->n_workers > 1)
 			publish(e);
 	}
+	pthread_mutex_unlock(&e->state_lock);
 	stop_workers(e);
 	return e->asc.exit_code;
 }
@@ -978,4 +989,5 @@ eng_close(struct engine *e)
 	free(e->workers);
 	e->workers = NULL;
 	pthread_mutex_destroy(&e->pub_lock);
+	pthread_mutex_destroy(&e->state_lock);
 }

@@ -16,6 +16,9 @@
  * half in one thread.  With `workers N` N threads serve, each with its own
  * SO_REUSEPORT socket per address, counters and rate-limit table; the
  * main thread runs the client half and publishes what the server says.
+ * Mode 6 requests (daemon/ctlsrv) are answered by whichever thread
+ * receives them, from loopback only; a worker reads the client half under
+ * state_lock, which the main thread releases only while it waits.
  */
 #ifndef STRATUM_ENGINE_H
 #define STRATUM_ENGINE_H
@@ -68,7 +71,7 @@ enum eng_ctr {
 	ENG_DROP_NOQUERY,    /* restrict noquery (mode 6/7) */
 	ENG_DROP_CTL_REMOTE, /* mode 6 not from loopback */
 	ENG_DROP_CONTROL,    /* mode 6 not answered: a response or bad
-				header, over the rate, workers > 1 */
+				header, over the rate */
 	ENG_DROP_RATE,       /* over the rate limit, no KoD */
 	ENG_N_CTR,
 };
@@ -105,6 +108,9 @@ struct engine {
 	int n_workers;
 	/* workers > 1: the published snapshot */
 	pthread_mutex_t pub_lock;
+	/* Held by the main thread except while it waits in poll: a worker
+	 * answering mode 6 takes it to read the client half (asc, clk). */
+	pthread_mutex_t state_lock;
 	struct eng_snap pub;
 	atomic_uint_fast64_t pub_gen;
 	atomic_int stop_workers;
