@@ -12,6 +12,7 @@
 #    `stratum peers -j` is JSON with numbers;
 #  - fragments on the wire: M bit on all but the last, contiguous offsets,
 #    every datagram a multiple of 4 bytes, the last sent last;
+#  - with workers 2 under seccomp a worker thread answers ntpq;
 #  - mode 6 from a non-loopback address of the namespace (10.9.9.1 on lo)
 #    is not answered by default, nor under `restrict ... noquery`, and
 #    `stratum peers` then says so within ~2 s and exits 1;
@@ -175,6 +176,24 @@ check "exit counters: mode 6 from 10.9.9.1 counted as not from loopback" \
 	grep -qE '[1-9][0-9]* mode 6 not from loopback' <<<"$line"
 check "exit counters: mode 6 answered counted on their own, none short" \
 	grep -qE '\(0 short, .* [1-9][0-9]* mode 6 answered' <<<"$line"
+
+# --- workers 2 under seccomp: a worker thread answers ------------------------
+STRATUMD_ARGS="${STRATUMD_ARGS:-} -F 1" start_stratumd w2 "interface ignore all
+interface listen 127.0.0.1
+clock none
+workers 2
+server 127.0.0.1 port 11200 iburst minpoll 1 maxpoll 1" ||
+	fail "stratumd starts (workers 2)"
+if wait_until 30 "$SD_PID" synced; then
+	out=$(ntpq -pn 127.0.0.1 2>&1)
+	echo "$out" | sed 's/^/  # /'
+	check "workers 2 under seccomp: ntpq -pn shows '*' on chronyd" \
+		grep -qE '^\*127\.0\.0\.1 ' <<<"$out"
+else
+	fail "workers 2 under seccomp: stratum peers shows '*'"
+	diag "$SD_LOG"
+fi
+stop_bg "$SD_PID"
 
 # --- restrict noquery -------------------------------------------------------
 start_stratumd nq "interface ignore all
