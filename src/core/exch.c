@@ -36,6 +36,7 @@ fill_sample(const struct pkt_hdr *h, struct exch_sample *s)
 	s->poll = h->poll;
 	s->precision = h->precision;
 	s->refid = h->refid;
+	s->ref_ns = h->ref_ts != 0 ? ts_from_ntp64(h->ref_ts) : 0;
 	s->root_delay_ns = ts_from_short(h->root_delay);
 	s->root_disp_ns = ts_from_short(h->root_disp);
 }

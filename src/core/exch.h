@@ -33,7 +33,8 @@ struct exch_sample {
 	uint8_t leap, stratum, version;
 	int8_t poll, precision;
 	uint32_t refid;
-	char kiss[5]; /* kiss code when EXCH_KOD, else "" */
+	int64_t ref_ns; /* the server's reference time (its clock), 0: none */
+	char kiss[5];   /* kiss code when EXCH_KOD, else "" */
 };
 
 /*

@@ -285,6 +285,8 @@ take_header(struct peer *p, const struct exch_sample *x)
 	p->refid = x->refid;
 	p->root_delay_ns = x->root_delay_ns;
 	p->root_disp_ns = x->root_disp_ns;
+	p->ref_ns = x->ref_ns;
+	p->ppoll = x->poll;
 }
 
 enum peer_rx

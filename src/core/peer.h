@@ -76,6 +76,8 @@ struct peer {
 	int8_t precision;
 	uint32_t refid; /* the server's refid */
 	int64_t root_delay_ns, root_disp_ns;
+	int64_t ref_ns; /* the server's reference time, 0: none */
+	int8_t ppoll;   /* the poll exponent the server sent */
 	int64_t last_rx_mono_ns;
 	enum sel_status sel;
 	int kod_denied;   /* DENY/RSTR: not used until the hourly retry */

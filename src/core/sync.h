@@ -99,6 +99,8 @@ struct sync_src_view {
 	int8_t precision;
 	uint32_t refid; /* its refid */
 	int64_t root_delay_ns, root_disp_ns;
+	int64_t ref_ns; /* its reference time (its clock), 0: none */
+	int ppoll;      /* the poll exponent it sent */
 	/* the clock filter's output (when have_filter), the dispersion
 	 * grown to the clock_ns asked about */
 	int have_filter;

@@ -153,6 +153,7 @@ peer_text(struct assoc *a, int i, const struct sync_src_view *v,
 		ctl_txt_raw(t, "refid", "INIT", 4); /* as ntpd: never heard */
 	else
 		ctl_txt_refid(t, "refid", v->refid, v->stratum);
+	ctl_txt_ts(t, "reftime", ntp_ts(v->ref_ns));
 	if (v->last_rx_mono_ns != 0)
 		rec = n->clock_ns - (n->mono_ns - v->last_rx_mono_ns);
 	ctl_txt_ts(t, "rec", ntp_ts(rec));
@@ -161,7 +162,9 @@ peer_text(struct assoc *a, int i, const struct sync_src_view *v,
 	ctl_txt_int(t, "hmode", 3); /* client */
 	ctl_txt_int(t, "pmode", 4); /* server */
 	ctl_txt_int(t, "hpoll", v->poll);
-	ctl_txt_int(t, "ppoll", v->poll);
+	/* the poll the server sent (a server echoes ours); hpoll until it
+	 * has answered */
+	ctl_txt_int(t, "ppoll", v->last_rx_mono_ns != 0 ? v->ppoll : v->poll);
 	ctl_txt_int(t, "headway", 0);
 	ctl_txt_hex(t, "flash", 0);
 	ctl_txt_int(t, "keyid", 0);

@@ -52,6 +52,8 @@ good_reply(void)
 	T_EQ(s.delay_ns, 4000000);
 	T_EQ(s.stratum, 2);
 	T_CHECK(s.refid == 0xC0000201u);
+	/* the reference time, to the NTP format's resolution (mode 6) */
+	T_CHECK(s.ref_ns >= T1 - S - 1 && s.ref_ns <= T1 - S + 1);
 	T_CHECK(s.root_delay_ns > 1980000 && s.root_delay_ns < 2020000);
 	T_CHECK(s.disp_ns > 0 && s.disp_ns < 10000);
 	T_CHECK(exch_root_distance(&s, 0) > 3000000);
