@@ -92,9 +92,11 @@ check "ntpq -c as: association 1 is sys.peer, 12 rows" \
 	bash -c 'grep -qE "^ +1 +1 +9[0-9a-f]{3} +yes +yes +none +sys.peer" <<<"$1" &&
 		test $(grep -cE "^ +[0-9]+ +[0-9]+ " <<<"$1") -eq 12' _ "$out"
 out=$(ntpq -n -c "rv &1" 127.0.0.1 2>&1)
-check "ntpq -c 'rv &1': srcadr, srcport 11200, hmode 3, filtdelay" \
+echo "$out" | sed 's/^/  # /'
+check "ntpq -c 'rv &1': srcadr, srcport 11200, hmode 3, reftime, ppoll 1, filtdelay" \
 	bash -c 'grep -q "srcadr=127.0.0.1," <<<"$1" && grep -q "srcport=11200" <<<"$1" &&
-		grep -q "hmode=3" <<<"$1" && grep -q "filtdelay" <<<"$1"' _ "$out"
+		grep -q "hmode=3" <<<"$1" && grep -qE "reftime=[0-9a-f]{8}\.[0-9a-f]{8} 20" <<<"$1" &&
+		grep -q "ppoll=1," <<<"$1" && grep -q "filtdelay" <<<"$1"' _ "$out"
 out=$(ntpq -n -c "rv 0 stratum,offset" 127.0.0.1 2>&1)
 check "ntpq -c 'rv 0 stratum,offset': just those ($out)" \
 	grep -qE '^stratum=2, offset=-?[0-9.]+$' <<<"$out"
