@@ -156,6 +156,24 @@ acl_flags(const struct acl *a, int family, const uint8_t *addr, int is_source)
 	return flags;
 }
 
+int
+acl_named(const struct acl *a, int family, const uint8_t *addr)
+{
+	const struct acl_rule *r;
+	int n = addr_len(family);
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		r = &a->rules[i];
+		if (r->family != family || r->kind == ACL_RULE_SOURCE)
+			continue;
+		/* sorted most specific first: the first match decides */
+		if (masked_equal(r, addr, n))
+			return r->kind == ACL_RULE_ADDR && r->mask_bits > 0;
+	}
+	return 0;
+}
+
 enum acl_verdict
 acl_check(unsigned flags, int mode)
 {

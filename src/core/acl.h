@@ -77,6 +77,15 @@ int acl_add(struct acl *a, const struct acl_rule *r, int unrestrict);
 unsigned acl_flags(const struct acl *a, int family, const uint8_t *addr,
     int is_source);
 
+/*
+ * 1 when the most specific rule matching addr is an address line
+ * (`restrict ADDR [mask M]` with a mask longer than 0), not `default` or
+ * `source`: mode 6 answers, larger than their requests, go beyond
+ * loopback only to addresses a line names this way (and without
+ * noquery, which acl_check decides).
+ */
+int acl_named(const struct acl *a, int family, const uint8_t *addr);
+
 enum acl_verdict {
 	ACL_OK,          /* go on */
 	ACL_DROP_IGNORE, /* ignore */

@@ -694,9 +694,20 @@ is_loopback(const struct udp_peer *p)
 	return 0;
 }
 
+/* A restrict line names this address (not default): mode 6 may go to it
+ * (core/acl, acl_named). */
+static int
+named(const struct engine *e, const struct udp_peer *p)
+{
+	const uint8_t *a = NULL;
+	int fam = peer_addr(p, &a);
+
+	return fam != 0 && acl_named(&e->acl, fam, a);
+}
+
 /*
  * A mode 6 request that restrict let through: answered from loopback
- * only, at most ENG_CTL_PER_S datagrams a second per thread.  With
+ * or an address a restrict line names, at most ENG_CTL_PER_S datagrams a second per thread.  With
  * workers the client half lives in the main thread: read it under
  * state_lock (with workers 1 this is the main thread, holding it).
  * Returns the counter to bump.
@@ -708,7 +719,7 @@ control(struct eng_worker *w, int fd, const struct udp_msg *m)
 	int64_t mono;
 	int k, n;
 
-	if (!is_loopback(&m->peer))
+	if (!is_loopback(&m->peer) && !named(e, &m->peer))
 		return ENG_DROP_CTL_REMOTE;
 	mono = clk_mono_now();
 	if (mono - w->ctl_window_mono_ns >= TS_NS_PER_S) {

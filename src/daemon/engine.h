@@ -69,7 +69,8 @@ enum eng_ctr {
 	ENG_DROP_NOSERVE,    /* restrict noserve */
 	ENG_DROP_NOTRUST,    /* restrict notrust */
 	ENG_DROP_NOQUERY,    /* restrict noquery (mode 6/7) */
-	ENG_DROP_CTL_REMOTE, /* mode 6 not from loopback */
+	ENG_DROP_CTL_REMOTE, /* mode 6 neither from loopback nor from an
+				address a restrict line names */
 	ENG_DROP_CONTROL,    /* mode 6 not answered: a response or bad
 				header, over the rate */
 	ENG_DROP_RATE,       /* over the rate limit, no KoD */

@@ -189,9 +189,39 @@ table_full(void)
 	T_EQ(a.n, ACL_MAX_RULES);
 }
 
+/* Which addresses a line names (mode 6 beyond loopback). */
+static void
+named(void)
+{
+	uint8_t lan[4] = { 192, 168, 1, 7 }, far[4] = { 192, 0, 2, 1 };
+	uint8_t host[4] = { 192, 168, 1, 9 }, v6[16] = { 0x20, 0x01 };
+	struct acl a;
+	struct acl_rule r;
+
+	acl_init(&a);
+	T_EQ(acl_named(&a, 4, lan), 0); /* no rules: loopback only */
+	r = rule4("default", 0, 0, 0, 0, 0, ACL_NOQUERY);
+	T_EQ(acl_add(&a, &r, 0), 0);
+	r = rule4("source", 0, 0, 0, 0, 0, 0);
+	T_EQ(acl_add(&a, &r, 0), 0);
+	r = rule4("addr", 192, 168, 1, 0, 24, ACL_NOMODIFY);
+	T_EQ(acl_add(&a, &r, 0), 0);
+	r = rule4("addr", 192, 168, 1, 9, 32, ACL_NOQUERY);
+	T_EQ(acl_add(&a, &r, 0), 0);
+	r = rule4("addr", 0, 0, 0, 0, 0, 0); /* 0.0.0.0 mask 0.0.0.0 */
+	T_EQ(acl_add(&a, &r, 0), 0);
+	T_EQ(acl_named(&a, 4, lan), 1);
+	T_EQ(acl_named(&a, 4, far), 0);
+	T_EQ(acl_named(&a, 6, v6), 0);
+	/* named, but noquery: acl_check still refuses */
+	T_EQ(acl_named(&a, 4, host), 1);
+	T_EQ(acl_check(acl_flags(&a, 4, host, 0), 6), ACL_DROP_NOQUERY);
+}
+
 void
 test_acl(void)
 {
+	named();
 	most_specific_wins();
 	families_and_masks();
 	merge_and_unrestrict();
