@@ -15,7 +15,8 @@
 #  - with workers 2 under seccomp a worker thread answers ntpq;
 #  - mode 6 from a non-loopback address of the namespace (10.9.9.1 on lo)
 #    is not answered by default, nor under `restrict ... noquery`, and
-#    `stratum peers` then says so within ~2 s and exits 1;
+#    `stratum peers` then says so within ~2 s and exits 1; a restrict line
+#    naming 10.9.9.0/24 (without noquery) opens it;
 #  - `stratum peers` against NTPsec's ntpd matches its `ntpq -pn`.
 source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
@@ -208,6 +209,24 @@ check "restrict 127.0.0.1 noquery: stratum peers exits 1" test $? -eq 1
 stop_bg "$SD_PID"
 check "and the request is counted as noquery" \
 	grep -qE '[1-9][0-9]* noquery' "$SD_LOG"
+
+# --- restrict naming an address opens mode 6 to it --------------------------
+start_stratumd open "interface ignore all
+interface listen 127.0.0.1
+interface listen 10.9.9.1
+clock none
+local stratum 10
+restrict default nomodify
+restrict 10.9.9.0 mask 255.255.255.0 nomodify" || fail "stratumd starts (open)"
+out=$("$STRATUM" peers -n -h 10.9.9.1 2>&1)
+rc=$?
+echo "$out" | sed 's/^/  # /'
+check "restrict 10.9.9.0 mask 255.255.255.0: stratum peers -h 10.9.9.1 answered (exit $rc)" \
+	bash -c 'test $1 -eq 0 && grep -q "^     remote" <<<"$2"' _ $rc "$out"
+out=$(ntpq -n -c "rv 0 stratum" 10.9.9.1 2>&1)
+check "and ntpq -c 'rv 0 stratum' from 10.9.9.1 says stratum=10 ($(tr '\n' ' ' <<<"$out"))" \
+	grep -q '^stratum=10$' <<<"$out"
+stop_bg "$SD_PID"
 
 # --- against NTPsec's ntpd ------------------------------------------------------
 start_ntpd_local
