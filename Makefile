@@ -70,7 +70,7 @@ $(B)/ostest: tests/tools/ostest.c $(call obj,$(OS_SRC) $(CORE_SRC))
 # Fuzz targets: each tests/fuzz/fuzz_NAME.c is built twice, as a libFuzzer
 # binary with clang (`make fuzz`) and as a corpus replayer with the normal
 # compiler under ASan+UBSan, which `make test` runs over tests/fuzz/corpus.
-FUZZ := pkt conf sel srv sync
+FUZZ := pkt conf sel srv sync ctl
 fuzz: $(patsubst %,$(B)/fuzz-%,$(FUZZ))
 $(B)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/prop.h $(CORE_SRC) $(HDRS)
 	@mkdir -p $(B)
