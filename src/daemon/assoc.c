@@ -470,9 +470,16 @@ log_event(struct assoc *a, const struct sync_act *x)
 	case SYNC_EV_SYNCED:
 		log_msg(a->log, LOG_NOTICE, "synchronized to %s, stratum %d", s,
 		    (int)x->value_ns);
+		if (a->notify)
+			notify_send(a->notify,
+			    "STATUS=synchronized to %s, stratum %d\n", s,
+			    (int)x->value_ns);
 		break;
 	case SYNC_EV_LOST:
 		log_msg(a->log, LOG_NOTICE, "lost synchronization (was %s)", s);
+		if (a->notify)
+			notify_send(a->notify,
+			    "STATUS=not synchronized: lost %s\n", s);
 		/* timedatectl must stop saying "synchronized: yes". */
 		if (clk_set_sync(a->clk, 0, 0, 0) != 0)
 			log_msg(a->log, LOG_WARNING,

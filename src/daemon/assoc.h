@@ -19,6 +19,7 @@
 #include "os/clk.h"
 #include "os/log.h"
 #include "os/lookup.h"
+#include "os/notify.h"
 #include "os/stats.h"
 #include "os/udp.h"
 
@@ -50,6 +51,7 @@ struct assoc {
 	size_t n_names;
 	const struct conf *conf;
 	const struct logger *log;
+	const struct notify *notify; /* STATUS= lines; NULL: none */
 	struct clk *clk;
 	struct stats_file loopstats, peerstats;
 	int64_t next_drift_mono_ns;

@@ -8,7 +8,9 @@
  *   configuration; open the log; prepare the pid file; change root (-i);
  *   set up the engine and bind every socket; fork (the parent waits);
  *   write the pid file; drop privileges (-u); seccomp (-F 1); tell the
- *   parent to exit 0; serve.
+ *   parent to exit 0; serve.  With $NOTIFY_SOCKET (systemd's Type=notify)
+ *   the serving process says READY=1 just before the parent exits, and
+ *   STOPPING=1 when it stops.
  *
  * Anything that fails before the last step is reported on stderr and the
  * command exits non-zero, also when it would have gone to the background.
@@ -31,6 +33,7 @@
 #include "daemon/version.h"
 #include "os/ifs.h"
 #include "os/log.h"
+#include "os/notify.h"
 #include "os/priv.h"
 #include "os/proc.h"
 #include "os/sandbox.h"
@@ -39,6 +42,7 @@
 #define MAX_IFACE_ARGS 8
 #define SLEW_ONLY_STEP_S 600.0 /* -x: ntpd's step threshold in slew mode */
 #define ERR_MAX 256
+#define READY_STATUS "STATUS=serving, no source selected yet\n"
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t hup_seen;
@@ -561,6 +565,7 @@ struct run {
 	struct proc_pidfile pid;
 	struct proc_detach det;
 	struct priv_user user;
+	struct notify notify;
 	int devnull;
 };
 
@@ -589,6 +594,7 @@ prepare(struct run *r, const struct conf *c, const struct opts *o)
 	char err[ERR_MAX];
 
 	r->pid.dirfd = -1;
+	r->notify.fd = -1;
 	r->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (o->user && priv_parse_user(o->user, &r->user, err, sizeof(err))) {
 		fprintf(stderr, "stratumd: -u %s: %s\n", o->user, err);
@@ -601,6 +607,10 @@ prepare(struct run *r, const struct conf *c, const struct opts *o)
 		    o->pidfile, strerror(errno));
 		return -1;
 	}
+	/* Connected now: the socket's path may be outside a later -i root. */
+	if (notify_open(&r->notify) != 0)
+		log_msg(&r->lg, LOG_WARNING, "NOTIFY_SOCKET: %s; not notifying",
+		    strerror(errno));
 	if (!o->foreground && chdir("/") != 0)
 		return -1;
 	if (o->raise_prio && setpriority(PRIO_PROCESS, 0, -10) != 0)
@@ -661,6 +671,7 @@ serve(struct run *r, struct conf *c, const struct opts *o)
 
 	install_signals(); /* first: an early SIGHUP must not kill us */
 	eng_init(&e, c, &r->lg, &o->asc);
+	e.asc.notify = &r->notify;
 	if (eng_open_sockets(&e) < 0) {
 		explain_bind(&r->lg, c->port);
 		eng_close(&e);
@@ -676,14 +687,23 @@ serve(struct run *r, struct conf *c, const struct opts *o)
 	log_set_stderr(&r->lg,
 	    o->foreground && (o->debug > 0 || c->logfile[0] == '\0') ? LOG_DEBUG
 	                                                             : -1);
+	/* Before the parent exits, so that readiness is known when the
+	 * command that started us returns. */
+	if (!o->foreground)
+		notify_send(&r->notify, "READY=1\nMAINPID=%ld\n%s",
+		    (long)getpid(), READY_STATUS);
+	else
+		notify_send(&r->notify, "READY=1\n%s", READY_STATUS);
 	if (!o->foreground)
 		proc_detach_finish(&r->det);
 	rc = eng_run(&e, &stop_signal, &hup_seen);
+	notify_send(&r->notify, "STOPPING=1\n");
 	if (stop_signal)
 		log_msg(&r->lg, LOG_NOTICE, "exiting on signal %d",
 		    (int)stop_signal);
 	eng_close(&e);
 	proc_pidfile_close(&r->pid);
+	notify_close(&r->notify);
 	return rc;
 }
 
