@@ -26,7 +26,7 @@ HDRS := $(wildcard src/*/*.h tests/unit/*.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-.PHONY: all run test unit lint fuzz fuzz-smoke clean peers bench
+.PHONY: all run test unit lint fuzz fuzz-smoke clean peers bench install
 all: $(B)/stratumd $(B)/stratum
 
 $(B)/obj/%.o: %.c $(HDRS)
@@ -114,6 +114,26 @@ test: all $(B)/unit $(B)/unit-asan $(B)/ntpprobe $(B)/nommsg $(B)/sim \
 
 lint:
 	tests/lint.sh
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the programs, the README,
+# the systemd unit (its paths rewritten for PREFIX) and the demo
+# configuration as an example.
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/doc/stratum \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/etc/stratum
+	install -m 755 $(B)/stratumd $(DESTDIR)$(PREFIX)/sbin/stratumd
+	install -m 755 $(B)/stratum $(DESTDIR)$(PREFIX)/bin/stratum
+	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/stratum/README.md
+	sed -e 's|/usr/sbin/|$(PREFIX)/sbin/|' \
+		-e 's|/usr/share/doc/|$(PREFIX)/share/doc/|' etc/stratumd.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/stratumd.service
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/stratumd.service
+	install -m 644 etc/demo.conf \
+		$(DESTDIR)$(PREFIX)/etc/stratum/ntp.conf.example
 
 clean:
 	rm -rf $(B)
