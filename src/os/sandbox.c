@@ -88,6 +88,11 @@ static const long allowed[] = {
 	SYS_writev,
 	SYS_pread64,
 	SYS_close,
+	/* stdio moved onto /dev/null when the daemon detaches */
+#ifdef SYS_dup2
+	SYS_dup2,
+#endif
+	SYS_dup3,
 	SYS_fstat,
 	SYS_newfstatat,
 	SYS_lseek,

@@ -74,6 +74,17 @@ rc=$?
 check "port 123 without privilege: exit $rc, in words" \
 	test $rc -eq 1 -a -n "$(grep 'port 123 needs root or CAP_NET_BIND_SERVICE' <<<"$out")"
 
+# Detaching under the seccomp filter: stdio goes to /dev/null after the
+# filter is on, so dup2 must be allowed (it once killed the daemon).
+"$BUILD/stratumd" -F 1 -p "$T_TMP/f.pid" -c "$conf" >"$T_TMP/f.log" 2>&1
+rc=$?
+F=$(cat "$T_TMP/f.pid" 2>/dev/null)
+[ -n "$F" ] && T_PIDS="$T_PIDS $F"
+sleep 1
+check "detached under -F 1: start exits 0 (exit $rc) and the daemon runs" \
+	test $rc -eq 0 -a -n "$F" -a -d "/proc/${F:-none}"
+[ -n "$F" ] && kill "$F" 2>/dev/null
+
 out=$("$BUILD/stratumd" -d -u no-such-user-here -c "$conf" 2>&1)
 rc=$?
 check "unknown user refused before start (exit $rc): $(head -n1 <<<"$out")" \
