@@ -88,7 +88,7 @@ static const long allowed[] = {
 	SYS_writev,
 	SYS_pread64,
 	SYS_close,
-	/* stdio moved onto /dev/null when the daemon detaches */
+/* stdio moved onto /dev/null when the daemon detaches */
 #ifdef SYS_dup2
 	SYS_dup2,
 #endif
