@@ -720,8 +720,10 @@ finish(struct simrun_world *w)
 	r->leaps = w->clk.n_leaps;
 	r->leap_at_s = r->leaps ? since_start_s(w, w->clk.leap_true_ns) : -1;
 	for (i = 0; i < SYNC_MAX_SRC; i++)
-		if (sync_src_info(&w->s, i, c, &v) == 0)
+		if (sync_src_info(&w->s, i, c, &v) == 0) {
 			r->bogus += v.bogus;
+			r->held += v.held_back;
+		}
 }
 
 int

@@ -80,6 +80,7 @@ struct simrun_result {
 	uint64_t spoofed, spoof_samples, spoof_clock, spoof_served;
 	uint64_t spoofed_outstanding; /* ...while a request was out */
 	uint64_t spoof_stratum, bogus;
+	uint64_t held;     /* samples the sources' gates held back, summed */
 	const char *error; /* the harness could not run it, or NULL */
 };
 
