@@ -252,6 +252,7 @@ bind_group(struct engine *e, struct eng_sock *s)
 		}
 		e->workers[k].fds[e->n_socks] = fd;
 	}
+	spreader_group(&e->spreader, e->workers[0].fds[e->n_socks]);
 	return e->workers[0].fds[e->n_socks];
 }
 
@@ -397,6 +398,7 @@ open_all(struct engine *e)
 int
 eng_open_sockets(struct engine *e)
 {
+	spreader_init(&e->spreader, e->n_workers, e->log);
 	if (alloc_workers(e) != 0) {
 		log_msg(e->log, LOG_ERR, "cannot allocate %d worker(s)",
 		    e->n_workers);
@@ -838,6 +840,7 @@ static int
 start_workers(struct engine *e)
 {
 	sigset_t all, old;
+	pthread_t threads[SPREADER_MAX_WORKERS];
 	int k, rc = 0;
 
 	publish(e);
@@ -845,13 +848,19 @@ start_workers(struct engine *e)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (k = 0; k < e->n_workers && rc == 0; k++)
 		if ((rc = pthread_create(&e->workers[k].thread, NULL,
-		         worker_main, &e->workers[k])) == 0)
+		         worker_main, &e->workers[k])) == 0) {
+			if (k < SPREADER_MAX_WORKERS)
+				threads[k] = e->workers[k].thread;
 			e->threads_started++;
+		}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
+	if (rc != 0) {
 		log_msg(e->log, LOG_ERR, "cannot start worker thread: %s",
 		    strerror(rc));
-	return rc == 0 ? 0 : -1;
+		return -1;
+	}
+	spreader_threads(&e->spreader, threads, e->n_workers);
+	return 0;
 }
 
 static void
@@ -865,11 +874,29 @@ stop_workers(struct engine *e)
 	e->threads_started = 0;
 }
 
+/* workers > 1: steer to one thread or all, once a second. */
+static int64_t
+spread_tick(struct engine *e)
+{
+	int fds0[ENG_MAX_SOCKS];
+	size_t i;
+
+	for (i = 0; i < e->n_socks; i++)
+		fds0[i] = e->workers[0].fds[i];
+	return spreader_tick(&e->spreader, clk_mono_now(), fds0, e->n_socks);
+}
+
 static int
-timeout_ms(const struct engine *e)
+timeout_ms(const struct engine *e, int64_t spread_next)
 {
 	int64_t next = asc_next_timer(&e->asc), c = clk_next_event(&e->clk);
-	int64_t left = (c < next ? c : next) - clk_mono_now();
+	int64_t left;
+
+	if (c < next)
+		next = c;
+	if (spread_next < next)
+		next = spread_next;
+	left = next - clk_mono_now();
 
 	if (left <= 0)
 		return 0;
@@ -887,6 +914,7 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 	struct pollfd pfd[ENG_MAX_FDS];
 	int tag[ENG_MAX_FDS];
 	size_t i, n, ns;
+	int64_t spread_next = INT64_MAX;
 	int r;
 
 	/* With workers the main thread serves nothing itself. */
@@ -903,7 +931,7 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 		n = ns +
 		    asc_pollfds(&e->asc, pfd + ns, tag + ns, ENG_MAX_FDS - ns);
 		pthread_mutex_unlock(&e->state_lock);
-		r = poll(pfd, (nfds_t)n, timeout_ms(e));
+		r = poll(pfd, (nfds_t)n, timeout_ms(e, spread_next));
 		pthread_mutex_lock(&e->state_lock);
 		if (r < 0 && errno != EINTR) {
 			log_msg(e->log, LOG_ERR, "poll: %s", strerror(errno));
@@ -928,8 +956,10 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 		clk_tick(&e->clk, clk_mono_now());
 		if (asc_next_timer(&e->asc) <= clk_mono_now())
 			asc_on_timer(&e->asc);
-		if (e->n_workers > 1)
+		if (e->n_workers > 1) {
 			publish(e);
+			spread_next = spread_tick(e);
+		}
 	}
 	pthread_mutex_unlock(&e->state_lock);
 	stop_workers(e);

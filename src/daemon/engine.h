@@ -34,6 +34,7 @@
 #include "core/acl.h"
 #include "core/srv.h"
 #include "daemon/assoc.h"
+#include "daemon/spreader.h"
 #include "os/clk.h"
 #include "os/log.h"
 #include "os/udp.h"
@@ -116,6 +117,7 @@ struct engine {
 	atomic_uint_fast64_t pub_gen;
 	atomic_int stop_workers;
 	int threads_started;
+	struct spreader spreader; /* workers > 1: one thread or all */
 };
 
 /* Prepare the engine from a loaded configuration (no sockets yet); the

@@ -85,10 +85,26 @@ else
 	stop_and_show
 fi
 
+# worker_ticks PID: the lowest and highest CPU ticks (utime + stime) of
+# the process's threads other than the main one.
+worker_ticks() {
+	local t
+	for t in /proc/$1/task/*; do
+		[ "${t##*/}" = "$1" ] && continue
+		awk '{ print $14 + $15 }' "$t/stat"
+	done | sort -n | sed -n '1p;$p' | tr '\n' ' '
+}
+
 # --- workers 2: grid, 5 s of load, w32time -----------------------------
 start_stratumd w2 "$BASE
 workers 2" || fail "stratumd starts with workers 2"
 check "workers 2 says so in the log" grep -q "2 serving threads" "$SD_LOG"
+# Steering (core/spread): at first one thread takes all the load; a
+# second of it is too short to spread (that takes two busy seconds).
+probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 16 4
+read -r lo hi <<<"$(worker_ticks "$SD_PID")"
+check "workers 2 starts with one thread taking the load (CPU ticks $lo and $hi)" \
+	test "$hi" -gt 0 -a "$((lo * 10))" -le "$hi"
 probe_checks "$BUILD/ntpprobe" grid 127.0.0.1 $PORT
 probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 5 16 4
 probe_checks "$BUILD/ntpprobe" w32time 127.0.0.1 $PORT 10
@@ -105,7 +121,8 @@ stop_and_show
 check "workers 2 logs its counters at exit" grep -q "packets: .* received, .* answered" "$SD_LOG"
 
 # --- workers 4 ---------------------------------------------------------
-start_stratumd w4 "$BASE
+# STRATUM_SPREAD=all: the kernel's hash over all four from the start.
+STRATUM_SPREAD=all start_stratumd w4 "$BASE
 workers 4
 seccomp 1" || fail "stratumd starts with workers 4 under seccomp"
 check "workers 4 runs under the seccomp allow-list" grep -q "seccomp allow-list active" "$SD_LOG"
@@ -113,6 +130,13 @@ threads=$(ls "/proc/$SD_PID/task" | wc -l)
 check "workers 4 runs 4 serving threads besides the main one ($threads)" test "$threads" -eq 5
 probe_checks "$BUILD/ntpprobe" blast 127.0.0.1 $PORT 10000 "${T_SEED:-4242}"
 probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 16 4
+busy=0
+for t in /proc/$SD_PID/task/*; do
+	[ "${t##*/}" = "$SD_PID" ] && continue
+	[ "$(awk '{ print $14 + $15 }' "$t/stat")" -gt 0 ] && busy=$((busy + 1))
+done
+check "with STRATUM_SPREAD=all the load reaches several of the 4 workers ($busy)" \
+	test "$busy" -ge 2
 stop_and_show
 
 # --- floods ------------------------------------------------------------

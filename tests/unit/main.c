@@ -52,6 +52,7 @@ main(void)
 	test_acl();
 	test_rl();
 	test_ctl();
+	test_spread();
 	if (t_stats.failed)
 		fprintf(stderr,
 		    "unit: seed was %" PRIu64 " (T_SEED=%" PRIu64

@@ -45,5 +45,6 @@ void test_md5(void);
 void test_acl(void);
 void test_rl(void);
 void test_ctl(void);
+void test_spread(void);
 
 #endif
