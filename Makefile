@@ -21,6 +21,12 @@ CORE_SRC := $(sort $(wildcard src/core/*.c src/conf/*.c src/ctl/*.c))
 OS_SRC := $(sort $(wildcard src/os/*.c))
 DAEMON_SRC := $(sort $(wildcard src/daemon/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
+# NTS (src/nts): the codecs are pure (fuzzed with the core), the crypto
+# is nettle's AES-SIV-CMAC, the key exchange OpenSSL's TLS 1.3.
+NTS_SRC := $(sort $(wildcard src/nts/*.c))
+NTS_PURE := src/nts/rec.c src/nts/ef.c
+NTS_UNIT := $(NTS_PURE) src/nts/aead.c src/nts/cookie.c
+NTS_LIBS := -lssl -lcrypto -lnettle
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 HDRS := $(wildcard src/*/*.h tests/unit/*.h)
 
@@ -34,19 +40,20 @@ $(B)/obj/%.o: %.c $(HDRS)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(B)/stratumd: $(call obj,$(DAEMON_SRC) $(OS_SRC) $(CORE_SRC))
-	$(CC) $(CFLAGS_ALL) -pthread -o $@ $^ $(LDFLAGS) -lm -lpthread
+$(B)/stratumd: $(call obj,$(DAEMON_SRC) $(OS_SRC) $(CORE_SRC) $(NTS_SRC))
+	$(CC) $(CFLAGS_ALL) -pthread -o $@ $^ $(LDFLAGS) $(NTS_LIBS) -lm -lpthread
 
 $(B)/stratum: $(call obj,$(CLI_SRC) $(OS_SRC) $(CORE_SRC))
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lm
 
-$(B)/unit: $(call obj,$(UNIT_SRC) $(CORE_SRC))
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lm
+$(B)/unit: $(call obj,$(UNIT_SRC) $(CORE_SRC) $(NTS_UNIT))
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lnettle -lm
 
 # Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-$(B)/unit-asan: $(UNIT_SRC) $(CORE_SRC) $(HDRS)
+$(B)/unit-asan: $(UNIT_SRC) $(CORE_SRC) $(NTS_UNIT) $(HDRS)
 	@mkdir -p $(B)
-	$(CC) $(SAN) $(WARN) $(CPPFLAGS_ALL) -o $@ $(UNIT_SRC) $(CORE_SRC) -lm
+	$(CC) $(SAN) $(WARN) $(CPPFLAGS_ALL) -o $@ $(UNIT_SRC) $(CORE_SRC) \
+		$(NTS_UNIT) -lnettle -lm
 
 # Test tool: w32time-shaped requests and the random-datagram blast.
 $(B)/ntpprobe: tests/tools/ntpprobe.c $(call obj,$(OS_SRC) $(CORE_SRC))
@@ -70,12 +77,14 @@ $(B)/ostest: tests/tools/ostest.c $(call obj,$(OS_SRC) $(CORE_SRC))
 # Fuzz targets: each tests/fuzz/fuzz_NAME.c is built twice, as a libFuzzer
 # binary with clang (`make fuzz`) and as a corpus replayer with the normal
 # compiler under ASan+UBSan, which `make test` runs over tests/fuzz/corpus.
-FUZZ := pkt conf sel srv sync ctl
+FUZZ := pkt conf sel srv sync ctl kerec ntsef
 fuzz: $(patsubst %,$(B)/fuzz-%,$(FUZZ))
-$(B)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/prop.h $(CORE_SRC) $(HDRS)
+$(B)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/prop.h $(CORE_SRC) $(NTS_PURE) \
+	$(HDRS)
 	@mkdir -p $(B)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(CPPFLAGS_ALL) -o $@ $< $(CORE_SRC) -lm
+		-fno-sanitize-recover=all $(CPPFLAGS_ALL) -o $@ $< $(CORE_SRC) \
+		$(NTS_PURE) -lm
 
 # Each target for FUZZ_SECONDS (ASan+UBSan, one core); any finding fails.
 FUZZ_SECONDS ?= 60
@@ -83,10 +92,10 @@ fuzz-smoke: fuzz
 	tests/fuzz/smoke.sh $(FUZZ_SECONDS) $(FUZZ)
 
 $(B)/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/prop.h \
-	$(CORE_SRC) $(HDRS)
+	$(CORE_SRC) $(NTS_PURE) $(HDRS)
 	@mkdir -p $(B)
 	$(CC) $(SAN) $(WARN) $(CPPFLAGS_ALL) -o $@ $< tests/fuzz/replay.c \
-		$(CORE_SRC) -lm
+		$(CORE_SRC) $(NTS_PURE) -lm
 
 # Benchmarks (not tests): the load generator; bench/compare runs it.
 bench: $(B)/loadgen $(B)/bare $(B)/stratumd

@@ -53,6 +53,7 @@ main(void)
 	test_rl();
 	test_ctl();
 	test_spread();
+	test_nts();
 	if (t_stats.failed)
 		fprintf(stderr,
 		    "unit: seed was %" PRIu64 " (T_SEED=%" PRIu64

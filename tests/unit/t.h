@@ -46,5 +46,6 @@ void test_acl(void);
 void test_rl(void);
 void test_ctl(void);
 void test_spread(void);
+void test_nts(void);
 
 #endif
