@@ -18,6 +18,9 @@ SAN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
 CORE_SRC := $(sort $(wildcard src/core/*.c src/conf/*.c src/ctl/*.c))
+# src/auth: keys and MACs over OpenSSL's libcrypto (doc/ARCHITECTURE.md).
+AUTH_SRC := $(sort $(wildcard src/auth/*.c))
+CRYPTO_LIBS := -lcrypto
 OS_SRC := $(sort $(wildcard src/os/*.c))
 DAEMON_SRC := $(sort $(wildcard src/daemon/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
@@ -40,20 +43,22 @@ $(B)/obj/%.o: %.c $(HDRS)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(B)/stratumd: $(call obj,$(DAEMON_SRC) $(OS_SRC) $(CORE_SRC) $(NTS_SRC))
-	$(CC) $(CFLAGS_ALL) -pthread -o $@ $^ $(LDFLAGS) $(NTS_LIBS) -lm -lpthread
+$(B)/stratumd: $(call obj,$(DAEMON_SRC) $(OS_SRC) $(CORE_SRC) $(NTS_SRC) \
+	$(AUTH_SRC))
+	$(CC) $(CFLAGS_ALL) -pthread -o $@ $^ $(LDFLAGS) $(NTS_LIBS) \
+		$(CRYPTO_LIBS) -lm -lpthread
 
 $(B)/stratum: $(call obj,$(CLI_SRC) $(OS_SRC) $(CORE_SRC))
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lm
 
-$(B)/unit: $(call obj,$(UNIT_SRC) $(CORE_SRC) $(NTS_UNIT))
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lnettle -lm
+$(B)/unit: $(call obj,$(UNIT_SRC) $(CORE_SRC) $(NTS_UNIT) $(AUTH_SRC))
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lnettle $(CRYPTO_LIBS) -lm
 
 # Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-$(B)/unit-asan: $(UNIT_SRC) $(CORE_SRC) $(NTS_UNIT) $(HDRS)
+$(B)/unit-asan: $(UNIT_SRC) $(CORE_SRC) $(NTS_UNIT) $(AUTH_SRC) $(HDRS)
 	@mkdir -p $(B)
 	$(CC) $(SAN) $(WARN) $(CPPFLAGS_ALL) -o $@ $(UNIT_SRC) $(CORE_SRC) \
-		$(NTS_UNIT) -lnettle -lm
+		$(NTS_UNIT) $(AUTH_SRC) -lnettle $(CRYPTO_LIBS) -lm
 
 # Test tool: w32time-shaped requests and the random-datagram blast.
 $(B)/ntpprobe: tests/tools/ntpprobe.c $(call obj,$(OS_SRC) $(CORE_SRC))
@@ -77,14 +82,14 @@ $(B)/ostest: tests/tools/ostest.c $(call obj,$(OS_SRC) $(CORE_SRC))
 # Fuzz targets: each tests/fuzz/fuzz_NAME.c is built twice, as a libFuzzer
 # binary with clang (`make fuzz`) and as a corpus replayer with the normal
 # compiler under ASan+UBSan, which `make test` runs over tests/fuzz/corpus.
-FUZZ := pkt conf sel srv sync ctl kerec ntsef
+FUZZ := pkt conf sel srv sync ctl kerec ntsef keys
+# The codecs fuzzed are pure: the key-file parser has no crypto in it.
+FUZZ_SRC := $(CORE_SRC) $(NTS_PURE) src/auth/keys.c
 fuzz: $(patsubst %,$(B)/fuzz-%,$(FUZZ))
-$(B)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/prop.h $(CORE_SRC) $(NTS_PURE) \
-	$(HDRS)
+$(B)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/prop.h $(FUZZ_SRC) $(HDRS)
 	@mkdir -p $(B)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(CPPFLAGS_ALL) -o $@ $< $(CORE_SRC) \
-		$(NTS_PURE) -lm
+		-fno-sanitize-recover=all $(CPPFLAGS_ALL) -o $@ $< $(FUZZ_SRC) -lm
 
 # Each target for FUZZ_SECONDS (ASan+UBSan, one core); any finding fails.
 FUZZ_SECONDS ?= 60
@@ -92,10 +97,10 @@ fuzz-smoke: fuzz
 	tests/fuzz/smoke.sh $(FUZZ_SECONDS) $(FUZZ)
 
 $(B)/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/prop.h \
-	$(CORE_SRC) $(NTS_PURE) $(HDRS)
+	$(FUZZ_SRC) $(HDRS)
 	@mkdir -p $(B)
 	$(CC) $(SAN) $(WARN) $(CPPFLAGS_ALL) -o $@ $< tests/fuzz/replay.c \
-		$(CORE_SRC) $(NTS_PURE) -lm
+		$(FUZZ_SRC) -lm
 
 # Benchmarks (not tests): the load generator; bench/compare runs it.
 bench: $(B)/loadgen $(B)/bare $(B)/stratumd

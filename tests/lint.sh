@@ -47,6 +47,8 @@ layer_check ctl 'core|ctl' "$PURE_LIBC"
 layer_check conf 'core|conf' "$PURE_LIBC|stdio.h|stdarg.h|stdlib.h|errno.h|ctype.h|sys/stat.h|sys/types.h|arpa/inet.h|netinet/in.h|sys/socket.h|libgen.h|unistd.h|fcntl.h"
 layer_check os 'os' '[a-z0-9_/]+\.h'
 layer_check nts 'core|nts|os' '[a-z0-9_/-]+\.h'
+# auth: keys and MACs; libcrypto and file reading, nothing of the daemon
+layer_check auth 'core|auth' "$PURE_LIBC|stdio.h|stdarg.h|stdlib.h|errno.h|fcntl.h|unistd.h|sys/stat.h|openssl/[a-z_]+\.h"
 
 echo "== banned calls"
 if grep -nE '\b(sprintf|strcpy|strcat|gets|strtok|atoi|alloca|system|popen)[[:space:]]*\(' src/*/*.c; then

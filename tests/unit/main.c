@@ -54,6 +54,7 @@ main(void)
 	test_ctl();
 	test_spread();
 	test_nts();
+	test_auth();
 	if (t_stats.failed)
 		fprintf(stderr,
 		    "unit: seed was %" PRIu64 " (T_SEED=%" PRIu64

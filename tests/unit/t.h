@@ -47,5 +47,6 @@ void test_rl(void);
 void test_ctl(void);
 void test_spread(void);
 void test_nts(void);
+void test_auth(void);
 
 #endif
