@@ -566,12 +566,6 @@ src_option(struct pctx *p, struct args *a, struct src_parse *sp)
 	case SO_KEY:
 		rc = arg_long(p, a, 1, KEY_ID_MAX, &v);
 		s->key_id = (uint32_t)v;
-		if (rc == 0)
-			perr(p, w->col,
-			    "key %ld: symmetric-key authentication is not "
-			    "implemented yet; refusing to run this source "
-			    "unauthenticated",
-			    v);
 		break;
 	case SO_AUTH:
 		perr(p, w->col,
@@ -719,24 +713,12 @@ d_logfile(struct pctx *p, struct args *a)
 	return arg_path(p, a, p->c->logfile, sizeof(p->c->logfile));
 }
 
-/* Keys are parsed (so the rest of the line is checked) and refused:
- * until authentication lands, a key must not silently mean nothing. */
-static void
-auth_refused(struct pctx *p, const struct args *a)
-{
-	perr(p, a->t[0].col,
-	    "'%s': symmetric-key authentication is not implemented yet; "
-	    "refusing to start rather than run unauthenticated",
-	    a->t[0].s);
-}
-
+/* "keys FILE": read by the daemon (auth/keys) before it drops
+ * privileges; here only the path is kept. */
 static int
 d_keys(struct pctx *p, struct args *a)
 {
-	if (arg_path(p, a, p->c->keysfile, sizeof(p->c->keysfile)) != 0)
-		return -1;
-	auth_refused(p, a);
-	return -1;
+	return arg_path(p, a, p->c->keysfile, sizeof(p->c->keysfile));
 }
 
 static int
@@ -757,6 +739,77 @@ add_trusted_key(struct pctx *p, const struct tok *w, uint32_t id)
 	return 0;
 }
 
+/* A key id in s[0..len) (a word stripped of range parentheses). */
+static int
+key_id_of(struct pctx *p, const struct tok *w, const char *s, size_t len,
+    long *id)
+{
+	char buf[16];
+
+	if (len == 0 || len >= sizeof(buf)) {
+		perr(p, w->col, "invalid key id '%s'", w->s);
+		return -1;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (parse_long(buf, id) != 0) {
+		perr(p, w->col, "invalid key id '%s'", w->s);
+		return -1;
+	}
+	if (*id < 1 || *id > KEY_ID_MAX) {
+		perr(p, w->col, "key id %s out of range 1..%ld", buf,
+		    KEY_ID_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* ntpd's range "(FIRST ... LAST)", starting at a word that begins with
+ * '('; the parentheses may stand alone or touch the numbers.  Consumes
+ * its words. */
+static int
+trusted_range(struct pctx *p, struct args *a)
+{
+	const struct tok *w0 = &a->t[a->i], *w;
+	const char *s = w0->s + 1;
+	long lo, hi, id;
+	size_t n;
+
+	if (*s == '\0') { /* "(" alone */
+		if (++a->i >= a->n)
+			goto bad;
+		s = a->t[a->i].s;
+	}
+	if (key_id_of(p, &a->t[a->i], s, strlen(s), &lo) != 0)
+		return -1;
+	if (++a->i >= a->n || strcmp(a->t[a->i].s, "...") != 0)
+		goto bad;
+	if (++a->i >= a->n)
+		goto bad;
+	w = &a->t[a->i];
+	n = strlen(w->s);
+	if (n > 0 && w->s[n - 1] == ')')
+		n--;
+	else if (a->i + 1 < a->n && strcmp(a->t[a->i + 1].s, ")") == 0)
+		a->i++;
+	else
+		goto bad;
+	if (key_id_of(p, w, w->s, n, &hi) != 0)
+		return -1;
+	if (hi < lo) {
+		perr(p, w0->col, "key range (%ld ... %ld) is empty", lo, hi);
+		return -1;
+	}
+	for (id = lo; id <= hi; id++)
+		if (add_trusted_key(p, w0, (uint32_t)id) != 0)
+			return -1;
+	return 0;
+bad:
+	perr(p, w0->col, "bad key range: expected '(FIRST ... LAST)'");
+	return -1;
+}
+
+/* "trustedkey ID|(FIRST ... LAST) ...". */
 static int
 d_trustedkey(struct pctx *p, struct args *a)
 {
@@ -767,20 +820,34 @@ d_trustedkey(struct pctx *p, struct args *a)
 		return -1;
 	for (; a->i < a->n; a->i++) {
 		w = &a->t[a->i];
-		if (parse_long(w->s, &id) != 0) {
-			perr(p, w->col, "invalid key id '%s'", w->s);
-			return -1;
+		if (w->s[0] == '(') {
+			if (trusted_range(p, a) != 0)
+				return -1;
+			continue;
 		}
-		if (id < 1 || id > KEY_ID_MAX) {
-			perr(p, w->col, "key id %s out of range 1..%ld", w->s,
-			    KEY_ID_MAX);
+		if (key_id_of(p, w, w->s, strlen(w->s), &id) != 0)
 			return -1;
-		}
 		if (add_trusted_key(p, w, (uint32_t)id) != 0)
 			return -1;
 	}
-	auth_refused(p, a);
-	return -1;
+	return 0;
+}
+
+/* "controlkey N" / "requestkey N": the keys ntpq and ntpdc would sign
+ * mode 6/7 changes with.  We answer no such changes; the id is kept so
+ * that the daemon can check the key exists, as ntpd does. */
+static int
+d_ctlkey(struct pctx *p, struct args *a)
+{
+	long v;
+
+	if (arg_long(p, a, 1, KEY_ID_MAX, &v) != 0 || arg_end(p, a) != 0)
+		return -1;
+	if (is_word(&a->t[0], "controlkey"))
+		p->c->control_key = (uint32_t)v;
+	else
+		p->c->request_key = (uint32_t)v;
+	return 0;
 }
 
 /* A relative include path is taken relative to the including file. */
@@ -1620,6 +1687,8 @@ static const struct directive {
 	{ "logfile", d_logfile },
 	{ "keys", d_keys },
 	{ "trustedkey", d_trustedkey },
+	{ "controlkey", d_ctlkey },
+	{ "requestkey", d_ctlkey },
 	{ "includefile", d_includefile },
 	{ "statistics", d_statistics },
 	{ "filegen", d_filegen },
@@ -1653,8 +1722,6 @@ static const char *const unsupported[] = {
 	"enable",
 	"mru",
 	"setvar",
-	"requestkey",
-	"controlkey",
 	"crypto",
 	"revoke",
 	"phone",

@@ -20,7 +20,7 @@
 #define CONF_MAX_IFRULES 32
 #define CONF_MAX_DIAGS 64
 #define CONF_MAX_FILEGEN 8
-#define CONF_MAX_KEYS 64
+#define CONF_MAX_KEYS 1024 /* trusted key ids (ranges included) */
 #define CONF_PATH_MAX 256
 #define CONF_HOST_MAX 256
 #define CONF_DIAG_MAX 320
@@ -155,6 +155,7 @@ struct conf {
 	char keysfile[CONF_PATH_MAX];
 	uint32_t trusted_keys[CONF_MAX_KEYS];
 	size_t n_trusted_keys;
+	uint32_t control_key, request_key; /* 0: not given */
 
 	/* "statistics" names and "filegen" settings. */
 	unsigned statistics; /* bit per CONF_STAT_* */

@@ -232,15 +232,12 @@ test_source_options(void)
 	struct conf c;
 	const struct conf_source *s = &c.sources[0];
 
-	/* key N: parsed, and refused until authentication lands. */
+	/* key N: the daemon checks it against the key file. */
 	T_EQ(load(&c,
 	         "server -4 192.0.2.1 iburst burst prefer noselect "
 	         "minpoll 4 maxpoll 8 version 3 key 42 port 11123\n"),
-	    -1);
-	T_EQ(c.n_errors, 1);
-	T_CHECK(has_diag(&c,
-	    "f:1:80: key 42: symmetric-key authentication is not "
-	    "implemented yet; refusing to run this source unauthenticated"));
+	    0);
+	T_EQ(c.n_errors, 0);
 	T_EQ(c.n_sources, 1);
 	T_CHECK(strcmp(s->host, "192.0.2.1") == 0);
 	T_EQ(s->family, 4);
@@ -597,19 +594,38 @@ test_paths_keys_stats(void)
 	T_CHECK(has_diag(&c,
 	    "f:3:11: closing quote must be followed by a "
 	    "space"));
-	/* Parsed, then refused until authentication lands. */
-	T_EQ(load(&c, "keys /etc/ntp.keys\ntrustedkey 1 2 65535 2\n"), -1);
-	T_EQ(c.n_errors, 2);
-	T_CHECK(has_diag(&c,
-	    "f:1:1: 'keys': symmetric-key authentication is not implemented "
-	    "yet; refusing to start rather than run unauthenticated"));
+	/* The key file itself is read by the daemon (auth/keys). */
+	T_EQ(load(&c,
+	         "keys /etc/ntp.keys\ntrustedkey 1 2 65535 2\n"
+	         "controlkey 7\nrequestkey 8\n"),
+	    0);
+	T_EQ(c.n_warnings, 0);
 	T_CHECK(strcmp(c.keysfile, "/etc/ntp.keys") == 0);
 	T_EQ(c.n_trusted_keys, 3);
 	T_EQ(c.trusted_keys[2], 65535);
-	T_CHECK(one_error(&c, "trustedkey (1 ... 5)\n",
-	    "f:1:12: invalid key id '(1'"));
+	T_EQ(c.control_key, 7);
+	T_EQ(c.request_key, 8);
+	/* ntpd's ranges, with the parentheses apart or touching. */
+	T_EQ(load(&c, "trustedkey 9 (1 ... 3) ( 5 ... 6 ) 20 (30 ... 30 )\n"),
+	    0);
+	T_EQ(c.n_trusted_keys, 8);
+	T_EQ(c.trusted_keys[1], 1);
+	T_EQ(c.trusted_keys[3], 3);
+	T_EQ(c.trusted_keys[5], 6);
+	T_EQ(c.trusted_keys[7], 30);
+	T_CHECK(one_error(&c, "trustedkey (1 .. 5)\n",
+	    "f:1:12: bad key range: expected '(FIRST ... LAST)'"));
+	T_CHECK(one_error(&c, "trustedkey (1 ... 5\n",
+	    "f:1:12: bad key range: expected '(FIRST ... LAST)'"));
+	T_CHECK(one_error(&c, "trustedkey (5 ... 1)\n",
+	    "f:1:12: key range (5 ... 1) is empty"));
+	T_CHECK(one_error(&c, "trustedkey (1 ... 70000)\n",
+	    "f:1:19: key id 70000 out of range 1..65535"));
+	T_CHECK(one_error(&c, "trustedkey x\n", "f:1:12: invalid key id 'x'"));
 	T_CHECK(one_error(&c, "trustedkey 0\n",
 	    "f:1:12: key id 0 out of range 1..65535"));
+	T_CHECK(one_error(&c, "controlkey 0\n",
+	    "f:1:12: controlkey 0 out of range 1..65535"));
 	T_CHECK(one_error(&c, "logfile \"/tmp/x\n",
 	    "f:1:9: unterminated quoted string"));
 	T_CHECK(one_error(&c, "leapfile\n",
