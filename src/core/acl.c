@@ -175,16 +175,18 @@ acl_named(const struct acl *a, int family, const uint8_t *addr)
 }
 
 enum acl_verdict
-acl_check(unsigned flags, int mode)
+acl_check(unsigned flags, int mode, int authentic)
 {
 	if (flags & ACL_IGNORE)
 		return ACL_DROP_IGNORE;
-	if (flags & ACL_NOTRUST)
-		return ACL_DROP_NOTRUST;
 	if (mode == 6 || mode == 7)
 		return (flags & ACL_NOQUERY) ? ACL_DROP_NOQUERY : ACL_OK;
 	if (mode >= 1 && mode <= 5 && (flags & ACL_NOSERVE))
 		return ACL_DROP_NOSERVE;
+	/* NTPsec 1.2.2 drops unauthenticated time requests under notrust
+	 * and still answers mode 6 reads. */
+	if (mode >= 1 && mode <= 5 && (flags & ACL_NOTRUST) && !authentic)
+		return ACL_DROP_NOTRUST;
 	return ACL_OK;
 }
 

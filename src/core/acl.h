@@ -90,19 +90,20 @@ enum acl_verdict {
 	ACL_OK,          /* go on */
 	ACL_DROP_IGNORE, /* ignore */
 	ACL_DROP_NOSERVE,
-	ACL_DROP_NOTRUST, /* we cannot authenticate yet: no service */
+	ACL_DROP_NOTRUST, /* notrust: a time request without a good MAC */
 	ACL_DROP_NOQUERY, /* mode 6/7 query refused */
 };
 #define ACL_N_VERDICTS 5
 
 /*
  * What the flags mean for a request of this NTP mode (0..7), before rate
- * limiting: ignore drops everything; notrust drops all (no packet is
- * authenticated yet); noserve drops modes 1-5; noquery drops modes 6
- * and 7.  nopeer does not drop a mode 1 request: it is answered
+ * limiting: ignore drops everything; noserve drops modes 1-5; notrust
+ * drops modes 1-5 unless authentic (the request's MAC verified under a
+ * trusted key: the caller checks it, after ignore); noquery drops modes
+ * 6 and 7.  nopeer does not drop a mode 1 request: it is answered
  * statelessly (mode 2) and never mobilizes an association.
  */
-enum acl_verdict acl_check(unsigned flags, int mode);
+enum acl_verdict acl_check(unsigned flags, int mode, int authentic);
 
 /* Text for a verdict, for counters and logs. */
 const char *acl_verdict_str(enum acl_verdict v);

@@ -211,6 +211,7 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 
 	memset(a, 0, sizeof(*a));
 	a->conf = c;
+	a->skey = o->skey != NULL && o->skey->enabled ? o->skey : NULL;
 	a->log = lg;
 	a->clk = clk;
 	for (i = 0; i < SYNC_MAX_SRC; i++)
@@ -303,6 +304,72 @@ addr_key(const struct udp_peer *p)
 	return h != 0 ? h : 1;
 }
 
+/* The core's sign hook (core/peer.h): the source's key MAC after the
+ * request.  -1 suppresses the request (never sent unauthenticated). */
+static int
+auth_sign(void *ctx, int src, uint8_t *pkt, size_t *len, size_t cap)
+{
+	struct assoc *a = ctx;
+	const struct keys_entry *k = a->src[src].key;
+
+	if (k == NULL || a->skey == NULL)
+		return -1;
+	return mac_sign(&a->skey->mac, k, pkt, len, cap);
+}
+
+/* The core's verify hook: a reply must carry a good MAC under the key
+ * we asked with.  Anything else (no MAC, another key id, a bad digest,
+ * a crypto-NAK) is rejected; said once per streak, the core counts
+ * each. */
+static int
+auth_verify(void *ctx, int src, const uint8_t *pkt, size_t len)
+{
+	struct assoc *a = ctx;
+	struct asc_src *s = &a->src[src];
+	enum mac_verdict v;
+	uint32_t kid = 0;
+
+	if (s->key == NULL || a->skey == NULL)
+		return -1;
+	v = mac_verify(&a->skey->mac, &a->skey->keys, s->key->id, pkt, len,
+	    NULL, &kid);
+	if (v == MAC_OK) {
+		if (s->auth_bad)
+			log_msg(a->log, LOG_NOTICE,
+			    "server %s: replies authenticate again (key %u)",
+			    s->addr_str, (unsigned)s->key->id);
+		s->auth_bad = 0;
+		s->authentic = 1;
+		return 0;
+	}
+	if (!s->auth_bad)
+		log_msg(a->log, LOG_WARNING,
+		    "server %s: reply rejected: %s (key %u expected, %u "
+		    "received); not used until a reply authenticates",
+		    s->addr_str, mac_verdict_str(v), (unsigned)s->key->id,
+		    (unsigned)kid);
+	s->auth_bad = 1;
+	return -1;
+}
+
+/* A source with `key N` gets the hooks; skey_setup has checked that the
+ * key exists and is trusted. */
+static void
+set_auth(struct assoc *a, int i, const struct conf_source *cs)
+{
+	struct peer_auth h = { .sign = auth_sign,
+		.verify = auth_verify,
+		.ctx = a };
+
+	a->src[i].key = NULL;
+	a->src[i].auth_bad = 0;
+	a->src[i].authentic = 0;
+	if (cs->key_id == 0 || a->skey == NULL)
+		return;
+	a->src[i].key = keys_trusted(&a->skey->keys, cs->key_id);
+	sync_set_auth(&a->sync, i, &h);
+}
+
 static void
 add_source(struct assoc *a, int ni, const struct udp_peer *p)
 {
@@ -328,6 +395,7 @@ add_source(struct assoc *a, int ni, const struct udp_peer *p)
 	a->src[i].fd = -1;
 	udp_addr_str((const struct sockaddr *)&p->sa, a->src[i].addr_str,
 	    sizeof(a->src[i].addr_str));
+	set_auth(a, i, cs);
 	a->names[ni].n_active++;
 	if (cs->kind == CONF_SRC_POOL)
 		log_msg(a->log, LOG_INFO, "Soliciting pool server %s",

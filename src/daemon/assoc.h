@@ -16,6 +16,7 @@
 
 #include "conf/conf.h"
 #include "core/sync.h"
+#include "daemon/skey.h"
 #include "os/clk.h"
 #include "os/log.h"
 #include "os/lookup.h"
@@ -28,6 +29,10 @@ struct asc_src {
 	int name; /* index into names[] */
 	struct udp_peer addr;
 	char addr_str[64];
+	/* symmetric key (`key N`), NULL: unauthenticated */
+	const struct keys_entry *key;
+	int auth_bad;  /* the last reply failed authentication */
+	int authentic; /* the last accepted reply was authenticated */
 };
 
 struct asc_name {
@@ -40,8 +45,9 @@ struct asc_name {
 };
 
 struct asc_opts {
-	int quit_after_set;  /* -q */
-	int allow_big_first; /* -g */
+	int quit_after_set;      /* -q */
+	int allow_big_first;     /* -g */
+	const struct skey *skey; /* keys; NULL or not enabled: none */
 };
 
 struct assoc {
@@ -50,6 +56,7 @@ struct assoc {
 	struct asc_name names[CONF_MAX_SOURCES];
 	size_t n_names;
 	const struct conf *conf;
+	const struct skey *skey; /* NULL: no keys */
 	const struct logger *log;
 	const struct notify *notify; /* STATUS= lines; NULL: none */
 	struct clk *clk;

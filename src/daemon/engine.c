@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/mac.h"
 #include "core/pkt.h"
 #include "core/rl.h"
 #include "core/ts.h"
@@ -24,9 +25,9 @@
 #define ENG_WILDCARD "wildcard" /* name of the fallback addresses */
 #define ENG_ROUNDS 4            /* batches per socket per wake-up (fairness) */
 #define ENG_BUF 1024            /* longer requests are dropped as truncated */
-#define ENG_REPLY 64            /* a reply is 48 or 52 bytes */
-#define ENG_RL_SLOTS 4096       /* rate-limit entries per worker (160 KiB) */
-#define ENG_WORKER_POLL_MS 200  /* how soon a worker notices a stop */
+#define ENG_REPLY 80      /* a reply is 48, 52 (crypto-NAK), 68 or 72 (MAC) */
+#define ENG_RL_SLOTS 4096 /* rate-limit entries per worker (160 KiB) */
+#define ENG_WORKER_POLL_MS 200 /* how soon a worker notices a stop */
 /* Mode 6 replies may be larger than their requests (a READVAR of 12
  * bytes gets ~700): they go to loopback only, and at most this many
  * datagrams a second (`ntpq -p` with 32 associations needs ~70). */
@@ -51,6 +52,8 @@ struct eng_worker {
 	struct ctlsrv_out ctl;
 	uint8_t rx[UDP_BATCH][ENG_BUF];
 	uint8_t tx[UDP_BATCH][ENG_REPLY];
+	const struct keys_entry *sign_key[UDP_BATCH]; /* per reply, NULL */
+	size_t sign_cap[UDP_BATCH];                   /* its request's length */
 	struct udp_msg m[UDP_BATCH];
 	struct udp_out out[UDP_BATCH];
 };
@@ -637,15 +640,56 @@ limit(struct eng_worker *w, unsigned flags, int fam, const uint8_t *addr,
 	return ENG_N_CTR;
 }
 
-/* One datagram: restrict, the control hook, srv, rate limiting.  Returns
- * the reply length in *out (0: none) and the counter to bump (ENG_N_CTR:
- * none yet, the reply is counted when sent). */
+/* A time request longer than a header may carry a MAC: the slower
+ * branch checks it (auth/mac) against the trusted keys.  MAC_NONE when
+ * no key file was read: srv then answers a MAC with a crypto-NAK. */
+static enum mac_verdict
+check_mac(const struct eng_worker *w, const struct udp_msg *m, int mode,
+    const struct keys_entry **key)
+{
+	const struct skey *sk = w->e->asc.skey;
+	uint32_t kid;
+
+	*key = NULL;
+	if (sk == NULL || m->len <= PKT_HDR_LEN ||
+	    (mode != PKT_MODE_CLIENT && mode != PKT_MODE_SYM_ACTIVE))
+		return MAC_NONE;
+	return mac_verify(&sk->mac, &sk->keys, 0, m->buf, m->len, key, &kid);
+}
+
+/* RFC 5905 section 9.2 / ntpd: the reply to an authentic request is
+ * signed with the request's key, after its transmit timestamp is set.
+ * srv built it with a crypto-NAK after the header, which the MAC
+ * replaces.  cap is the request's length: a reply is never longer (same
+ * key, same MAC length, no extension fields echoed).  Should libcrypto
+ * fail, the crypto-NAK goes out instead.  Returns the reply's length. */
+static size_t
+sign_reply(struct eng_worker *w, const struct keys_entry *key, size_t cap,
+    uint8_t *out, size_t len)
+{
+	size_t n = PKT_HDR_LEN;
+
+	if (cap > ENG_REPLY)
+		cap = ENG_REPLY;
+	if (mac_sign(&w->e->asc.skey->mac, key, out, &n, cap) != 0) {
+		w->cnt.n[ENG_SIGN_FAILED]++;
+		return len;
+	}
+	return n;
+}
+
+/* One datagram: restrict, the control hook, the MAC (when there may be
+ * one), srv, rate limiting.  Returns the reply length in *out (0: none)
+ * and the counter to bump (ENG_N_CTR: none yet, the reply is counted
+ * when sent). */
 static enum eng_ctr
 decide(struct eng_worker *w, const struct udp_msg *m, int64_t mono_ns,
-    uint8_t *out, size_t *out_len)
+    uint8_t *out, size_t *out_len, const struct keys_entry **sign_key)
 {
 	uint8_t ver = 0, mode = 0;
 	const uint8_t *addr = NULL;
+	const struct keys_entry *key = NULL;
+	enum mac_verdict mv = MAC_NONE;
 	enum srv_verdict sv;
 	enum eng_ctr c;
 	unsigned flags;
@@ -653,17 +697,21 @@ decide(struct eng_worker *w, const struct udp_msg *m, int64_t mono_ns,
 	int fam;
 
 	*out_len = 0;
+	*sign_key = NULL;
 	fam = peer_addr(&m->peer, &addr);
 	if (fam == 0)
 		return ENG_DROP_SHORT;
 	flags = acl_flags(&w->e->acl, fam, addr,
 	    w->e->acl.has_source && is_source(&w->snap, fam, addr));
 	(void)pkt_peek(m->buf, m->len, &ver, &mode);
-	if ((c = acl_ctr(acl_check(flags, mode))) != ENG_N_CTR)
+	/* The unsigned fast path costs one length comparison here. */
+	if (m->len > PKT_HDR_LEN && !(flags & ACL_IGNORE))
+		mv = check_mac(w, m, mode, &key);
+	if ((c = acl_ctr(acl_check(flags, mode, mv == MAC_OK))) != ENG_N_CTR)
 		return c;
 	if (mode == PKT_MODE_CONTROL) {
-		/* Restrict has already refused noquery (and ignore,
-		 * notrust) above; control() answers the rest. */
+		/* Restrict has already refused noquery (and ignore) above;
+		 * control() answers the rest. */
 		return ENG_CONTROL;
 	}
 	rx = clk_from_real(&w->snap.clk, m->rx_real_ns);
@@ -675,8 +723,15 @@ decide(struct eng_worker *w, const struct udp_msg *m, int64_t mono_ns,
 	if (c == ENG_KOD)
 		(void)srv_reply(&w->tmpl, m->buf, m->len, rx, 1, out, ENG_REPLY,
 		    out_len);
-	else if (c != ENG_N_CTR)
+	else if (c != ENG_N_CTR) {
 		*out_len = 0;
+		return c;
+	}
+	if (mv == MAC_OK) {
+		w->cnt.n[ENG_AUTHENTIC]++;
+		*sign_key = key; /* serve_batch signs, once xmt is set */
+	} else if (mv != MAC_NONE)
+		w->cnt.n[ENG_CRYPTO_NAK]++; /* srv put the crypto-NAK */
 	return c;
 }
 
@@ -764,7 +819,8 @@ serve_batch(struct eng_worker *w, const struct eng_sock *s, int fd, int n)
 			cnt[ENG_DROP_TRUNC]++;
 			continue;
 		}
-		c = decide(w, &w->m[i], mono, w->tx[k], &len);
+		c = decide(w, &w->m[i], mono, w->tx[k], &len, &w->sign_key[k]);
+		w->sign_cap[k] = w->m[i].len;
 		if (c == ENG_CONTROL)
 			c = control(w, fd, &w->m[i]);
 		if (c != ENG_N_CTR && c != ENG_KOD) {
@@ -782,8 +838,12 @@ serve_batch(struct eng_worker *w, const struct eng_sock *s, int fd, int n)
 	/* The transmit timestamp is read as late as possible: once, right
 	 * before the batch leaves. */
 	tx = clk_from_real(&w->snap.clk, clk_real_now());
-	for (i = 0; i < k; i++)
+	for (i = 0; i < k; i++) {
 		srv_finish(w->tx[i], tx);
+		if (w->sign_key[i] != NULL)
+			w->out[i].len = sign_reply(w, w->sign_key[i],
+			    w->sign_cap[i], w->tx[i], w->out[i].len);
+	}
 	cnt[ENG_ANSWERED] += (uint64_t)udp_send_batch(fd, &w->io, w->out, k,
 	    &cnt[ENG_SEND_ERROR]);
 	cnt[ENG_KOD] += (uint64_t)kods;
@@ -988,7 +1048,8 @@ log_counters(struct engine *e)
 	    "%llu noserve, %llu notrust, %llu noquery, "
 	    "%llu mode 6 not from loopback, %llu mode 6 other, "
 	    "%llu rate-limited), %llu kiss-o'-death RATE, %llu leaked, "
-	    "%llu mode 6 answered, %llu send errors",
+	    "%llu mode 6 answered, %llu send errors, %llu authenticated, "
+	    "%llu crypto-NAK, %llu not signed (libcrypto failed)",
 	    (unsigned long long)n[ENG_RECEIVED],
 	    (unsigned long long)n[ENG_ANSWERED], dropped,
 	    (unsigned long long)n[ENG_DROP_SHORT],
@@ -1006,7 +1067,10 @@ log_counters(struct engine *e)
 	    (unsigned long long)n[ENG_DROP_RATE],
 	    (unsigned long long)n[ENG_KOD], (unsigned long long)n[ENG_LEAKED],
 	    (unsigned long long)n[ENG_CONTROL],
-	    (unsigned long long)n[ENG_SEND_ERROR]);
+	    (unsigned long long)n[ENG_SEND_ERROR],
+	    (unsigned long long)n[ENG_AUTHENTIC],
+	    (unsigned long long)n[ENG_CRYPTO_NAK],
+	    (unsigned long long)n[ENG_SIGN_FAILED]);
 }
 
 void

@@ -60,6 +60,10 @@ enum eng_ctr {
 	ENG_LEAKED,   /* over the limit, answered by ratelimit leak */
 	ENG_SEND_ERROR,
 	ENG_CONTROL,         /* mode 6 requests answered (loopback) */
+	ENG_AUTHENTIC,       /* requests with a good MAC (reply signed) */
+	ENG_CRYPTO_NAK,      /* requests with a bad or unknown MAC: the reply
+				is a crypto-NAK */
+	ENG_SIGN_FAILED,     /* libcrypto failed: crypto-NAK instead */
 	ENG_DROP_SHORT,      /* srv: shorter than a header */
 	ENG_DROP_VERSION,    /* srv: version 0 or 5-7 */
 	ENG_DROP_MODE,       /* srv: mode 0, 2, 4, 5, 7 */

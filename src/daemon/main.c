@@ -30,6 +30,7 @@
 
 #include "conf/conf.h"
 #include "daemon/engine.h"
+#include "daemon/skey.h"
 #include "daemon/version.h"
 #include "os/ifs.h"
 #include "os/log.h"
@@ -87,8 +88,7 @@ usage(FILE *f)
 	    "  -N            run at raised priority\n"
 	    "  -s DIR        statistics directory (statsdir)\n"
 	    "  -f FILE       drift file (driftfile)\n"
-	    "  -k FILE       key file: refused, authentication is not "
-	    "implemented\n"
+	    "  -k FILE       key file (keys)\n"
 	    "  -V, --version print the version and exit\n"
 	    "  -h, --help    print this help and exit\n");
 }
@@ -424,14 +424,10 @@ apply_opts(struct conf *c, const struct opts *o)
 {
 	size_t i;
 
-	if (o->keyfile != NULL) {
-		fprintf(stderr,
-		    "stratumd: -k %s: symmetric-key authentication is not "
-		    "implemented yet; refusing to run unauthenticated\n",
-		    o->keyfile);
-		return -1;
-	}
-	if ((o->statsdir &&
+	if ((o->keyfile &&
+	        set_path(c->keysfile, sizeof(c->keysfile), o->keyfile, "-k") !=
+	            0) ||
+	    (o->statsdir &&
 	        set_path(c->statsdir, sizeof(c->statsdir), o->statsdir, "-s") !=
 	            0) ||
 	    (o->driftfile &&
@@ -711,6 +707,7 @@ int
 main(int argc, char **argv)
 {
 	static struct conf c; /* large; kept off the stack */
+	static struct skey keys;
 	struct run r;
 	struct opts o;
 	int rc;
@@ -727,6 +724,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "stratumd: not started\n");
 		return 1;
 	}
+	/* Now, before the privilege drop and -i: the key file is for root
+	 * alone to read. */
+	if (skey_setup(&keys, &c) != 0) {
+		fprintf(stderr, "stratumd: %s: key error(s); not started\n",
+		    o.conf_path);
+		return 1;
+	}
+	o.asc.skey = &keys;
 	if (o.check_only) {
 		printf("%s: configuration OK (%zu warning(s))\n", o.conf_path,
 		    c.n_warnings);
@@ -739,7 +744,10 @@ main(int argc, char **argv)
 	}
 	log_msg(&r.lg, LOG_NOTICE, "stratumd %s: starting", STRATUM_VERSION);
 	log_cmdline(&r.lg, argc, argv);
+	if (!o.foreground || c.logfile[0])
+		skey_log_warnings(&keys, &r.lg);
 	rc = serve(&r, &c, &o);
+	skey_close(&keys);
 	if (rc < 0) {
 		log_msg(&r.lg, LOG_ERR, "not started");
 		rc = 1;

@@ -91,7 +91,7 @@ acl_setup(struct acl *a, uint8_t choice)
 		add_rule(a, ACL_RULE_DEFAULT, 0, 0, ACL_LIMITED);
 		add_rule(a, ACL_RULE_ADDR, 1, 32, ACL_NOSERVE);
 		break;
-	case 4: /* notrust: nothing is authenticated, nothing served */
+	case 4: /* notrust: no keys here, so no time request served */
 		add_rule(a, ACL_RULE_ADDR, 2, 31, ACL_NOTRUST);
 		break;
 	default: /* source: our own source has kod limited */
@@ -160,7 +160,7 @@ decide(struct fz *f, int ai, const uint8_t *rq, size_t len, int64_t mono,
 	*kod = 0;
 	flags = acl_flags(&f->acl, 4, addr, ai == 3);
 	(void)pkt_peek(rq, len, &ver, &mode);
-	if (acl_check(flags, mode) != ACL_OK || mode == PKT_MODE_CONTROL)
+	if (acl_check(flags, mode, 0) != ACL_OK || mode == PKT_MODE_CONTROL)
 		return 0;
 	if (srv_reply(&f->t, rq, len, NOW, 0, out, ENG_REPLY, &n) !=
 	    SRV_REPLY) {

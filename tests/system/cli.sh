@@ -37,8 +37,8 @@ one_line_error "unknown option" "^stratumd: unknown option '-y'" "$SD" -y
 one_line_error "unknown long option" "^stratumd: unknown option '--frob'" "$SD" --frob
 one_line_error "missing argument" "^stratumd: missing argument for option '-c'" "$SD" -c
 one_line_error "bad -D level" "^stratumd: -D needs a level" "$SD" -D x
-one_line_error "-k refused (authentication)" "^stratumd: -k /etc/ntp.keys: symmetric-key authentication is not implemented" \
-	"$SD" -n -k /etc/ntp.keys -c "$ROOT/etc/demo.conf"
+one_line_error "-k names the key file (missing: an error)" "^stratumd: $T_TMP/no.keys: cannot open key file: No such file or directory" \
+	"$SD" -n -k "$T_TMP/no.keys" -c "$ROOT/etc/demo.conf"
 one_line_error "stratum: unknown option" "^stratum: unknown option '-x'" "$BUILD/stratum" query -x 127.0.0.1
 one_line_error "stratum: more than 64 addresses said" "^stratum: 65 server addresses; at most 64" \
 	"$BUILD/stratum" query $(seq -f '127.0.0.%g' 1 65)
@@ -115,9 +115,24 @@ bad_conf() {
 		sed 's/^/  # /' <<<"$out"
 	fi
 }
-bad_conf key-on-source "server 127.0.0.1 key 5" "key-on-source.conf:1:[0-9]+: key 5: symmetric-key authentication is not implemented yet"
-bad_conf keys "keys /etc/ntp.keys" "keys.conf:1:1: 'keys': symmetric-key"
-bad_conf trustedkey "trustedkey 1 2" "trustedkey.conf:1:1: 'trustedkey': symmetric-key"
+# Keys: a source's key must exist and be trusted, or nothing starts.
+printf '%s\n' "1 MD5 md5secretkey01" "2 SHA1 D98B7740CF6FF94D9A50C05F7249B78942092CE9" >"$T_TMP/ntp.keys"
+chmod 600 "$T_TMP/ntp.keys"
+printf '%s\n' "1 MD5 md5secretkey01" "3 SHA256 abc" >"$T_TMP/bad.keys"
+bad_conf key-without-keys "server 127.0.0.1 key 5" "stratumd: server 127.0.0.1: key 5, but no key file \('keys FILE'\)"
+bad_conf keys-missing "keys $T_TMP/none.keys" "stratumd: $T_TMP/none.keys: cannot open key file: No such file or directory"
+bad_conf keys-bad-type "keys $T_TMP/bad.keys" "stratumd: $T_TMP/bad.keys:2: key 3: unsupported type 'SHA256' \(MD5, SHA1, AES128CMAC\)"
+bad_conf key-not-in-file "keys $T_TMP/ntp.keys
+trustedkey 1 2
+server 127.0.0.1 key 7" "stratumd: server 127.0.0.1: key 7 is not in $T_TMP/ntp.keys"
+bad_conf key-not-trusted "keys $T_TMP/ntp.keys
+trustedkey 1
+server 127.0.0.1 key 2" "stratumd: server 127.0.0.1: key 2 is not trusted \(add it to 'trustedkey'\)"
+printf '%s\n' "keys $T_TMP/ntp.keys" "trustedkey (1 ... 2)" "server 127.0.0.1 key 2" >"$T_TMP/keys-ok.conf"
+check "keys, trustedkey range and key N pass --check" "$SD" --check -c "$T_TMP/keys-ok.conf"
+chmod 644 "$T_TMP/ntp.keys"
+check "a world-readable key file is warned about" bash -c \
+	"'$SD' --check -c '$T_TMP/keys-ok.conf' 2>&1 | grep -q 'warning: $T_TMP/ntp.keys is readable by every user'"
 bad_conf nts "server 127.0.0.1 nts" "'nts': NTS authentication is not implemented"
 # Not enforced: warnings with file:line, at --check and at start.
 warn=$T_TMP/warn.conf

@@ -155,15 +155,22 @@ verdicts(void)
 	int m;
 
 	for (m = 0; m < 8; m++) {
-		T_EQ(acl_check(ACL_IGNORE, m), ACL_DROP_IGNORE);
-		T_EQ(acl_check(ACL_NOTRUST, m), ACL_DROP_NOTRUST);
+		T_EQ(acl_check(ACL_IGNORE, m, 0), ACL_DROP_IGNORE);
+		T_EQ(acl_check(ACL_IGNORE, m, 1), ACL_DROP_IGNORE);
+		/* notrust: time requests must authenticate; mode 6 and 7
+		 * are not time requests (NTPsec answers mode 6 reads). */
+		T_EQ(acl_check(ACL_NOTRUST, m, 0),
+		    m >= 1 && m <= 5 ? ACL_DROP_NOTRUST : ACL_OK);
+		T_EQ(acl_check(ACL_NOTRUST, m, 1), ACL_OK);
+		T_EQ(acl_check(ACL_NOTRUST | ACL_NOSERVE, m, 1),
+		    m >= 1 && m <= 5 ? ACL_DROP_NOSERVE : ACL_OK);
 		T_EQ(acl_check(ACL_KOD | ACL_LIMITED | ACL_NOPEER |
 		             ACL_NOMODIFY,
-		         m),
+		         m, 0),
 		    ACL_OK);
-		T_EQ(acl_check(ACL_NOSERVE, m),
+		T_EQ(acl_check(ACL_NOSERVE, m, 0),
 		    m >= 1 && m <= 5 ? ACL_DROP_NOSERVE : ACL_OK);
-		T_EQ(acl_check(ACL_NOQUERY, m),
+		T_EQ(acl_check(ACL_NOQUERY, m, 0),
 		    m >= 6 ? ACL_DROP_NOQUERY : ACL_OK);
 	}
 	T_CHECK(
@@ -215,7 +222,7 @@ named(void)
 	T_EQ(acl_named(&a, 6, v6), 0);
 	/* named, but noquery: acl_check still refuses */
 	T_EQ(acl_named(&a, 4, host), 1);
-	T_EQ(acl_check(acl_flags(&a, 4, host, 0), 6), ACL_DROP_NOQUERY);
+	T_EQ(acl_check(acl_flags(&a, 4, host, 0), 6, 0), ACL_DROP_NOQUERY);
 }
 
 void
