@@ -127,7 +127,7 @@ static const struct {
 	{ 'M', "the Windows multimedia timer does not apply" },
 	{ 'P', "real-time priority is not implemented (use -N)" },
 	{ 'r', "broadcast delay: broadcast mode is not implemented" },
-	{ 't', "trusted keys: authentication is not implemented" },
+	{ 't', "trusted keys: use trustedkey in the configuration" },
 	{ 'U', "interface update interval: interfaces are not rescanned" },
 	{ 'v', "setting system variables is not implemented" },
 	{ 'w', "wait-sync is not implemented" },
