@@ -393,6 +393,8 @@ disc_update(struct disc *d, int64_t t_ns, int64_t offset_ns, int64_t sigma_ns,
 	 * current poll interval works. */
 	if (t_ns - d->last_update_ns >= ts_log2_ns(d->poll) / 2)
 		adapt_poll(d, d->resid_ns, sigma_ns);
+	if (d->updates > 0)
+		d->update_interval_ns = t_ns - d->last_update_ns;
 	d->last_update_ns = t_ns;
 	d->freq_ppb = cmd->freq_ppb;
 	d->slew_left_ns = cmd->slew_ns;

@@ -89,8 +89,9 @@ struct disc {
 	int poll;           /* suggested poll exponent */
 	int poll_score;
 	int wander_ok; /* the innovations look like noise: poll may rise */
-	int64_t last_update_ns; /* local time of the last update */
-	int64_t resid_rms_ns;   /* running RMS of innovations */
+	int64_t last_update_ns;     /* local time of the last update */
+	int64_t update_interval_ns; /* between the last two updates, 0 */
+	int64_t resid_rms_ns;       /* running RMS of innovations */
 };
 
 /* initial_freq_ppb: from the drift file (0 without one). */

@@ -528,6 +528,16 @@ sync_sys_info(const struct sync *s, struct sync_sys_view *v)
 		.jitter_ns = s->sys.jitter_ns,
 		.freq_ppb = s->disc.freq_ppb,
 		.wander_ppb = s->disc.wander_ppb,
+		.last_offset_ns = s->disc.offset_ns,
+		.clk_jitter_ns = s->disc.jitter_ns,
+		.rms_offset_ns = s->disc.resid_rms_ns,
+		.resid_freq_ppb = s->disc.updates > 0
+		    ? (int64_t)(s->disc.k_b * 1e9) - s->disc.freq_ppb
+		    : 0,
+		.skew_ppb = disc_freq_unc_ppb(&s->disc),
+		.update_interval_ns = s->disc.update_interval_ns,
+		.last_update_ns =
+		    s->disc.updates > 0 ? s->disc.last_update_ns : 0,
 		.poll = s->disc.poll,
 		.updates = s->disc.updates,
 		.sys_peer = s->sys.peer,

@@ -128,6 +128,15 @@ struct sync_sys_view {
 	int64_t offset_ns, jitter_ns; /* combined, of the last selection */
 	int64_t freq_ppb;             /* frequency correction */
 	int64_t wander_ppb;
+	/* the discipline (chronyc tracking's figures): its last measured
+	 * offset, its clock jitter (RMS of the innovations scaled as ntpd's
+	 * clk_jitter), the running RMS of the innovations the poll adapts
+	 * to, the frequency estimate minus the correction applied, the
+	 * estimate's error bound (3 sigma), the time between its last two
+	 * updates and when the last one was (clock ns, 0: none) */
+	int64_t last_offset_ns, clk_jitter_ns, rms_offset_ns;
+	int64_t resid_freq_ppb, skew_ppb;
+	int64_t update_interval_ns, last_update_ns;
 	int poll;          /* the discipline's poll exponent */
 	int updates;       /* clock updates so far */
 	int sys_peer;      /* source index, -1: none */

@@ -133,6 +133,14 @@ ctl_peer_status(unsigned bits, enum ctl_sel sel, unsigned ev_count,
 	    (ev_count & 0xfu) << 4 | (ev_code & 0xfu));
 }
 
+void
+ctl_event_note(struct ctl_event *e, unsigned code)
+{
+	e->code = (uint8_t)(code & 0xf);
+	if (e->count < 15)
+		e->count++;
+}
+
 static const char tallies[] = " x.-+#*o";
 
 enum ctl_sel

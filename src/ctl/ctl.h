@@ -36,6 +36,8 @@
 enum ctl_op {
 	CTL_OP_READSTAT = 1,
 	CTL_OP_READVAR = 2,
+	CTL_OP_READ_MRU = 10, /* ntpd's MRU list (RFC 9327 leaves it open) */
+	CTL_OP_REQ_NONCE = 12,
 };
 
 /* Error codes, in the high byte of an error response's status. */
@@ -69,10 +71,38 @@ enum ctl_sel {
 	CTL_SEL_PPS = 7,       /* 'o' */
 };
 
-/* Peer event codes (low nibble of the peer status word). */
+/* Peer event codes (low nibble of the peer status word, RFC 9327
+ * section 2.3.2, ntpd's names). */
+#define CTL_PEV_MOBILIZE 1
 #define CTL_PEV_UNREACH 3
 #define CTL_PEV_REACH 4
+#define CTL_PEV_RESTART 5
+#define CTL_PEV_RATE 7 /* "rate_exceeded": a RATE kiss */
+#define CTL_PEV_DENY 8 /* "access_denied": a DENY/RSTR kiss */
+#define CTL_PEV_LEAP 9 /* "leap_armed" */
 #define CTL_PEV_SYSPEER 0xa
+#define CTL_PEV_BADAUTH 0xc
+#define CTL_PEV_POPCORN 0xd /* a spike was suppressed */
+
+/* System event codes (system status word, section 2.3.1). */
+#define CTL_SEV_FREQ_NOT_SET 1
+#define CTL_SEV_FREQ_SET 2
+#define CTL_SEV_SPIKE 3
+#define CTL_SEV_CLOCK_SYNC 5
+#define CTL_SEV_RESTART 6
+#define CTL_SEV_PANIC 7
+#define CTL_SEV_NO_SYS_PEER 8
+#define CTL_SEV_LEAP_ARMED 9
+#define CTL_SEV_CLOCK_STEP 0xc
+
+/* The last event and how many there were (the status word's event code
+ * and count; the count stays at 15 once there, as ntpd's). */
+struct ctl_event {
+	uint8_t code, count;
+};
+
+/* Record event code (1..15) in e. */
+void ctl_event_note(struct ctl_event *e, unsigned code);
 
 /* System clock source (bits 8-13 of the system status word): NTP. */
 #define CTL_SST_UNSPEC 0

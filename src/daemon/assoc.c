@@ -11,6 +11,7 @@
 #include "core/md5.h"
 #include "core/pkt.h"
 #include "core/ts.h"
+#include "daemon/ctlsrv.h"
 #include "os/drift.h"
 #include "os/rnd.h"
 
@@ -223,6 +224,9 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 	sync_init(&a->sync, &sc, seed, clk_now(clk));
 	if (sc.initial_freq_ppb != 0)
 		clk_apply(clk, 0, 0, sc.initial_freq_ppb, 0, 0);
+	ctl_event_note(&a->sys_ev, CTL_SEV_RESTART);
+	ctl_event_note(&a->sys_ev,
+	    sc.initial_freq_ppb != 0 ? CTL_SEV_FREQ_SET : CTL_SEV_FREQ_NOT_SET);
 	open_stats(a);
 	for (i = 0; i < c->n_sources; i++) {
 		a->names[i].cs = &c->sources[i];
@@ -393,6 +397,8 @@ add_source(struct assoc *a, int ni, const struct udp_peer *p)
 	a->src[i].addr = *p;
 	a->src[i].name = ni;
 	a->src[i].fd = -1;
+	a->src_ev[i] = (struct ctl_event){ 0, 0 };
+	ctl_event_note(&a->src_ev[i], CTL_PEV_MOBILIZE);
 	udp_addr_str((const struct sockaddr *)&p->sa, a->src[i].addr_str,
 	    sizeof(a->src[i].addr_str));
 	set_auth(a, i, cs);
@@ -534,6 +540,7 @@ log_event(struct assoc *a, const struct sync_act *x)
 	const char *s = src_name(a, x->src);
 	double v = ts_to_s(x->value_ns);
 
+	ctlsrv_note(a, x);
 	switch (x->ev) {
 	case SYNC_EV_SYNCED:
 		log_msg(a->log, LOG_NOTICE, "synchronized to %s, stratum %d", s,
@@ -660,6 +667,8 @@ do_clock(struct assoc *a, const struct sync_act *x)
 		sync_clock_refused(&a->sync);
 		return;
 	}
+	if (x->do_step)
+		a->clock_steps++;
 	sync_sys_info(&a->sync, &v);
 	clk_set_sync(a->clk, 1, v.root_delay_ns / 2 + v.root_disp_ns,
 	    v.jitter_ns);

@@ -16,6 +16,7 @@
 
 #include "conf/conf.h"
 #include "core/sync.h"
+#include "ctl/ctl.h"
 #include "daemon/skey.h"
 #include "os/clk.h"
 #include "os/log.h"
@@ -64,7 +65,11 @@ struct assoc {
 	int64_t next_drift_mono_ns;
 	int want_exit; /* -q done, or panic */
 	int exit_code;
-	int stats_errno;           /* last statistics write failure, 0 */
+	int stats_errno; /* last statistics write failure, 0 */
+	/* mode 6's status words: the last system and per-source events
+	 * (daemon/ctlsrv, ctlsrv_note), clock steps carried out */
+	struct ctl_event sys_ev, src_ev[SYNC_MAX_SRC];
+	uint64_t clock_steps;
 	int rnd_failed;            /* getrandom failing: nothing is sent */
 	int64_t rnd_retry_mono_ns; /* ...until it is tried again */
 };

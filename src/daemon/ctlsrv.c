@@ -8,14 +8,11 @@
 #include <sys/utsname.h>
 
 #include "core/ts.h"
+#include "daemon/engine.h"
 #include "daemon/version.h"
 #include "os/udp.h"
 
 #define CTLSRV_MINTC 3 /* ntpd's minimum time constant (poll 8 s) */
-
-/* System event codes (RFC 9327 section 2.3.1). */
-#define CTLSRV_SEV_CLOCK_SYNC 5
-#define CTLSRV_SEV_NO_SYS_PEER 8
 
 struct now {
 	int64_t clock_ns, mono_ns;
@@ -31,14 +28,72 @@ ntp_ts(int64_t clock_ns)
 	return v;
 }
 
+/* ntpd's event codes for a core event: *sys for the system status word,
+ * *src for the source's; 0: none. */
+static void
+event_codes(const struct sync_act *x, unsigned *sys, unsigned *src)
+{
+	*sys = *src = 0;
+	switch (x->ev) {
+	case SYNC_EV_SYNCED:
+		*sys = CTL_SEV_CLOCK_SYNC;
+		*src = CTL_PEV_SYSPEER;
+		break;
+	case SYNC_EV_LOST:
+		*sys = CTL_SEV_NO_SYS_PEER;
+		break;
+	case SYNC_EV_STEP:
+		*sys = CTL_SEV_CLOCK_STEP;
+		break;
+	case SYNC_EV_SPIKE:
+		*sys = CTL_SEV_SPIKE;
+		*src = CTL_PEV_POPCORN;
+		break;
+	case SYNC_EV_PANIC:
+		*sys = CTL_SEV_PANIC;
+		break;
+	case SYNC_EV_KOD:
+		*src =
+		    strcmp(x->kiss, "RATE") == 0 ? CTL_PEV_RATE : CTL_PEV_DENY;
+		break;
+	case SYNC_EV_REACHABLE:
+		*src = CTL_PEV_REACH;
+		break;
+	case SYNC_EV_UNREACHABLE:
+		*src = CTL_PEV_UNREACH;
+		break;
+	case SYNC_EV_LEAP_ARMED:
+		*sys = CTL_SEV_LEAP_ARMED;
+		break;
+	case SYNC_EV_NO_MAJORITY:
+	case SYNC_EV_REPLACE:
+	case SYNC_EV_DONE:
+	case SYNC_EV_WAITING:
+	case SYNC_EV_NONE_REACHABLE:
+	case SYNC_EV_RERESOLVE:
+		break;
+	}
+}
+
+void
+ctlsrv_note(struct assoc *a, const struct sync_act *x)
+{
+	unsigned sys, src;
+
+	event_codes(x, &sys, &src);
+	if (sys != 0)
+		ctl_event_note(&a->sys_ev, sys);
+	if (src != 0 && x->src >= 0 && x->src < SYNC_MAX_SRC)
+		ctl_event_note(&a->src_ev[x->src], src);
+}
+
 static uint16_t
-sys_status(const struct sync_sys_view *v)
+sys_status(const struct assoc *a, const struct sync_sys_view *v)
 {
 	unsigned src = v->synced ? CTL_SST_NTP : CTL_SST_UNSPEC;
-	unsigned ev =
-	    v->synced ? CTLSRV_SEV_CLOCK_SYNC : CTLSRV_SEV_NO_SYS_PEER;
 
-	return (uint16_t)((v->leap & 3u) << 14 | src << 8 | 1u << 4 | ev);
+	return (uint16_t)((v->leap & 3u) << 14 | src << 8 |
+	    (unsigned)a->sys_ev.count << 4 | a->sys_ev.code);
 }
 
 static uint16_t
@@ -46,14 +101,11 @@ peer_status(struct assoc *a, int i, const struct sync_src_view *v)
 {
 	char tally = sync_tally(&a->sync, i);
 	unsigned bits = v->from_pool ? 0 : CTL_PST_CONFIG;
-	unsigned ev;
 
 	if (v->reach != 0)
 		bits |= CTL_PST_REACH;
-	ev = tally == '*'   ? CTL_PEV_SYSPEER
-	    : v->reach != 0 ? CTL_PEV_REACH
-	                    : CTL_PEV_UNREACH;
-	return ctl_peer_status(bits, ctl_sel_from_tally(tally), 1, ev);
+	return ctl_peer_status(bits, ctl_sel_from_tally(tally),
+	    a->src_ev[i].count, a->src_ev[i].code);
 }
 
 static void
@@ -70,6 +122,141 @@ static void
 ms(struct ctl_txt *t, const char *name, int64_t ns)
 {
 	ctl_txt_fix(t, name, ns, 6);
+}
+
+/* NTPsec's peeradr/peermode (ntpq -c sysinfo): the system peer. */
+static void
+peer_vars(const struct assoc *a, const struct sync_sys_view *v,
+    struct ctl_txt *t)
+{
+	const char *adr = v->sys_peer >= 0 ? a->src[v->sys_peer].addr_str : "";
+
+	ctl_txt_raw(t, "peeradr", adr, strlen(adr));
+	ctl_txt_int(t, "peermode", v->sys_peer >= 0 ? 3 : 0);
+}
+
+static const char *
+why_str(enum sysp_why w)
+{
+	switch (w) {
+	case SYSP_SYNCED:
+		return "synchronized";
+	case SYSP_NO_SOURCES:
+		return "no sources configured";
+	case SYSP_NONE_REACHABLE:
+		return "no source has answered yet";
+	case SYSP_WAITING:
+		return "waiting for more sources to answer";
+	case SYSP_NO_USABLE:
+		return "no usable source (unreachable, unsynchronized, too "
+		       "distant, a timing loop or denied)";
+	case SYSP_NO_MAJORITY:
+		return "the sources disagree (no majority)";
+	case SYSP_TOO_FEW:
+		return "fewer agreeing sources than tos minsane";
+	case SYSP_RESELECT:
+		return "system peer lost; selecting again";
+	}
+	return "unknown";
+}
+
+/* Ours (`stratum tracking`, `status`), in the units of ntpd's nearest
+ * variables: ms for offsets, ppm for frequencies, seconds for intervals. */
+static void
+own_sys_vars(const struct sync_sys_view *v, struct ctl_txt *t)
+{
+	ctl_txt_int(t, "stm_synced", v->synced);
+	ctl_txt_str(t, "stm_why",
+	    v->synced      ? why_str(SYSP_SYNCED)
+	        : v->local ? "serving the local clock (no system peer)"
+	                   : why_str(v->why));
+	ctl_txt_int(t, "stm_steering", v->steering);
+	ctl_txt_int(t, "stm_updates", v->updates);
+	ms(t, "stm_last_offset", v->last_offset_ns);
+	ms(t, "stm_rms_offset", v->rms_offset_ns);
+	ctl_txt_fix(t, "stm_resid_freq", v->resid_freq_ppb, 3);
+	ctl_txt_fix(t, "stm_skew", v->skew_ppb, 3);
+	ctl_txt_fix(t, "stm_update_interval", v->update_interval_ns / 1000000,
+	    3);
+	ctl_txt_ts(t, "stm_last_update", ntp_ts(v->last_update_ns));
+}
+
+static uint64_t
+sum(const struct eng_counters *c, enum eng_ctr from, enum eng_ctr to)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = (int)from; i <= (int)to; i++)
+		n += c->n[i];
+	return n;
+}
+
+/* ntpd's sysstats (ntpq -c sysstats reads "name" and "name_r", recent:
+ * we never reset, so both are the totals). */
+static void
+ss(struct ctl_txt *t, const char *name, uint64_t v)
+{
+	char r[32];
+
+	ctl_txt_int(t, name, (int64_t)v);
+	snprintf(r, sizeof(r), "%s_r", name);
+	ctl_txt_int(t, r, (int64_t)v);
+}
+
+/* The counters: only returned when asked for by name, as ntpd's. */
+static void
+counter_vars(struct engine *e, const struct now *n, struct ctl_txt *t)
+{
+	struct eng_counters c;
+	const uint64_t *k = c.n;
+	uint64_t up = (uint64_t)((n->mono_ns - e->start_mono_ns) / TS_NS_PER_S);
+	char name[48];
+	int i;
+
+	eng_counters_sum(e, &c);
+	ctl_txt_int(t, "ss_uptime", (int64_t)up);
+	ctl_txt_int(t, "ss_numctlreq",
+	    (int64_t)(k[ENG_CONTROL] + k[ENG_DROP_CTL_REMOTE] +
+	        k[ENG_DROP_CONTROL]));
+	ss(t, "ss_reset", up);
+	ss(t, "ss_received", k[ENG_RECEIVED]);
+	ss(t, "ss_thisver", k[ENG_THISVER]);
+	ss(t, "ss_oldver", k[ENG_OLDVER]);
+	ss(t, "ss_ver1", k[ENG_VER1]);
+	ss(t, "ss_ver1client", k[ENG_VER1_CLIENT]);
+	ss(t, "ss_ver1zero", k[ENG_VER1_ZERO]);
+	ss(t, "ss_ver1symm", k[ENG_VER1_SYMM]);
+	ss(t, "ss_badformat",
+	    sum(&c, ENG_DROP_SHORT, ENG_DROP_VERSION) +
+	        sum(&c, ENG_DROP_MALFORMED, ENG_DROP_TRUNC));
+	/* a request whose MAC fails gets a crypto-NAK (ntpd counts it
+	 * here too) */
+	ss(t, "ss_badauth", k[ENG_CRYPTO_NAK]);
+	ss(t, "ss_declined",
+	    k[ENG_DROP_MODE] + k[ENG_DROP_IFACE] + k[ENG_DROP_CTL_REMOTE] +
+	        k[ENG_DROP_CONTROL]);
+	ss(t, "ss_restricted", sum(&c, ENG_DROP_IGNORE, ENG_DROP_NOQUERY));
+	ss(t, "ss_limited", k[ENG_DROP_RATE] + k[ENG_KOD]);
+	ss(t, "ss_kodsent", k[ENG_KOD]);
+	ss(t, "ss_processed", k[ENG_ANSWERED] - k[ENG_KOD]);
+	ctl_txt_int(t, "stm_received", (int64_t)k[ENG_RECEIVED]);
+	ctl_txt_int(t, "stm_replies", (int64_t)k[ENG_ANSWERED]);
+	ctl_txt_int(t, "stm_kod", (int64_t)k[ENG_KOD]);
+	ctl_txt_int(t, "stm_leaked", (int64_t)k[ENG_LEAKED]);
+	ctl_txt_int(t, "stm_send_errors", (int64_t)k[ENG_SEND_ERROR]);
+	ctl_txt_int(t, "stm_authentic", (int64_t)k[ENG_AUTHENTIC]);
+	ctl_txt_int(t, "stm_crypto_nak", (int64_t)k[ENG_CRYPTO_NAK]);
+	ctl_txt_int(t, "stm_mode6_served", (int64_t)k[ENG_CONTROL]);
+	ctl_txt_int(t, "stm_mode6_refused",
+	    (int64_t)(k[ENG_DROP_NOQUERY] + k[ENG_DROP_CTL_REMOTE] +
+	        k[ENG_DROP_CONTROL]));
+	ctl_txt_int(t, "stm_clock_steps", (int64_t)e->asc.clock_steps);
+	for (i = ENG_FIRST_DROP; i < ENG_N_CTR; i++) {
+		snprintf(name, sizeof(name), "stm_drop_%s",
+		    eng_ctr_name((enum eng_ctr)i));
+		ctl_txt_int(t, name, (int64_t)k[i]);
+	}
 }
 
 static void
@@ -100,8 +287,13 @@ sys_text(struct assoc *a, const struct now *n, struct ctl_txt *t)
 	ms(t, "offset", v.offset_ns);
 	ctl_txt_fix(t, "frequency", v.freq_ppb, 3); /* ppm */
 	ms(t, "sys_jitter", v.jitter_ns);
-	ms(t, "clk_jitter", v.jitter_ns);
+	ms(t, "clk_jitter", v.clk_jitter_ns);
 	ctl_txt_fix(t, "clk_wander", v.wander_ppb, 3);
+	peer_vars(a, &v, t);
+	ms(t, "rootdist", v.root_delay_ns / 2 + v.root_disp_ns);
+	/* ntpd's authdelay setting (NTPsec: always 0); we have none */
+	ms(t, "authdelay", 0);
+	own_sys_vars(&v, t);
 }
 
 /* "0.058 0.061 ...": the filter's stages in ms, newest first. */
@@ -223,10 +415,11 @@ readstat(struct assoc *a, const struct ctl_msg *m, uint8_t leap,
 }
 
 static int
-readvar(struct assoc *a, const struct ctl_msg *m, uint8_t leap, uint16_t status,
-    const struct now *n, struct ctlsrv_out *out)
+readvar(struct engine *e, const struct ctl_msg *m, uint8_t leap,
+    uint16_t status, const struct now *n, struct ctlsrv_out *out)
 {
 	char *full = out->text[0], *sel = out->text[1];
+	struct assoc *a = &e->asc;
 	struct sync_src_view v;
 	struct ctl_txt t, s;
 	int len, i = (int)m->assoc - 1;
@@ -234,6 +427,8 @@ readvar(struct assoc *a, const struct ctl_msg *m, uint8_t leap, uint16_t status,
 	ctl_txt_init(&t, full, CTLSRV_TEXT);
 	if (m->assoc == 0) {
 		sys_text(a, n, &t);
+		if (m->count > 0)
+			counter_vars(e, n, &t);
 	} else {
 		if (i >= SYNC_MAX_SRC ||
 		    sync_src_info(&a->sync, i, n->clock_ns, &v) != 0)
@@ -255,9 +450,11 @@ readvar(struct assoc *a, const struct ctl_msg *m, uint8_t leap, uint16_t status,
 }
 
 int
-ctlsrv_answer(struct assoc *a, const struct clk *clk, const uint8_t *req,
-    size_t len, struct ctlsrv_out *out)
+ctlsrv_answer(struct engine *e, const uint8_t *req, size_t len,
+    struct ctlsrv_out *out)
 {
+	struct assoc *a = &e->asc;
+	const struct clk *clk = &e->clk;
 	struct sync_sys_view sv;
 	struct ctl_msg m;
 	struct now n;
@@ -270,12 +467,12 @@ ctlsrv_answer(struct assoc *a, const struct clk *clk, const uint8_t *req,
 	n.mono_ns = clk_mono_now();
 	n.clock_ns = clk_from_real(clk, clk_real_now());
 	sync_sys_info(&a->sync, &sv);
-	status = sys_status(&sv);
+	status = sys_status(a, &sv);
 	switch (m.opcode) {
 	case CTL_OP_READSTAT:
 		return readstat(a, &m, sv.leap, status, &n, out);
 	case CTL_OP_READVAR:
-		return readvar(a, &m, sv.leap, status, &n, out);
+		return readvar(e, &m, sv.leap, status, &n, out);
 	default:
 		return send_error(&m, sv.leap, CTL_ERR_BADOP, out);
 	}

@@ -2,7 +2,9 @@
 /*
  * ctlsrv: answers NTP mode 6 (RFC 9327) READSTAT and READVAR requests
  * from the client half's state, with ntpd's variable names and formats,
- * so that `ntpq -p`, `ntpq -c rv` and `stratum peers` work.  Association
+ * so that `ntpq -p`, `ntpq -c rv` and `stratum peers` work.  The system
+ * variables add our own (stm_*: tracking figures, and counters that,
+ * like ntpd's ss_* sysstats, are returned only when asked by name).  Association
  * ids are 1 + the source's slot.  Who may ask (loopback only, restrict
  * noquery, a rate) is the engine's decision; this only builds replies.
  */
@@ -15,6 +17,8 @@
 #include "ctl/ctl.h"
 #include "daemon/assoc.h"
 #include "os/clk.h"
+
+struct engine; /* daemon/engine.h */
 
 #define CTLSRV_MAX_FRAGS 8 /* a READVAR of one association takes 2 */
 #define CTLSRV_TEXT (CTLSRV_MAX_FRAGS * CTL_FRAG_MAX)
@@ -34,7 +38,12 @@ struct ctlsrv_out {
  * loop).  Unknown opcodes, associations and variables get an error
  * response.
  */
-int ctlsrv_answer(struct assoc *a, const struct clk *clk, const uint8_t *req,
-    size_t len, struct ctlsrv_out *out);
+int ctlsrv_answer(struct engine *e, const uint8_t *req, size_t len,
+    struct ctlsrv_out *out);
+
+/* Record what the core's event x means for the status words: the
+ * system's and its source's last event and count (ntpd's event codes).
+ * Called by the client half for every SYNC_ACT_EVENT. */
+void ctlsrv_note(struct assoc *a, const struct sync_act *x);
 
 #endif

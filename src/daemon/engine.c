@@ -58,6 +58,83 @@ struct eng_worker {
 	struct udp_out out[UDP_BATCH];
 };
 
+/* A counter's single writer bumps it with relaxed atomics (plain moves on
+ * the usual targets), so that mode 6 may read it from another thread. */
+static void
+ctr_add(struct eng_worker *w, enum eng_ctr c, uint64_t n)
+{
+	uint64_t *p = &w->cnt.n[c];
+
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + n,
+	    __ATOMIC_RELAXED);
+}
+
+const char *
+eng_ctr_name(enum eng_ctr c)
+{
+	switch (c) {
+	case ENG_RECEIVED:
+		return "received";
+	case ENG_THISVER:
+		return "thisver";
+	case ENG_OLDVER:
+		return "oldver";
+	case ENG_VER1:
+		return "ver1";
+	case ENG_VER1_CLIENT:
+		return "ver1client";
+	case ENG_VER1_ZERO:
+		return "ver1zero";
+	case ENG_VER1_SYMM:
+		return "ver1symm";
+	case ENG_ANSWERED:
+		return "answered";
+	case ENG_KOD:
+		return "kod";
+	case ENG_LEAKED:
+		return "leaked";
+	case ENG_SEND_ERROR:
+		return "send_error";
+	case ENG_CONTROL:
+		return "control";
+	case ENG_AUTHENTIC:
+		return "authentic";
+	case ENG_CRYPTO_NAK:
+		return "crypto_nak";
+	case ENG_SIGN_FAILED:
+		return "sign_failed";
+	case ENG_DROP_SHORT:
+		return "short";
+	case ENG_DROP_VERSION:
+		return "version";
+	case ENG_DROP_MODE:
+		return "mode";
+	case ENG_DROP_MALFORMED:
+		return "malformed";
+	case ENG_DROP_TRUNC:
+		return "trunc";
+	case ENG_DROP_IFACE:
+		return "iface";
+	case ENG_DROP_IGNORE:
+		return "ignore";
+	case ENG_DROP_NOSERVE:
+		return "noserve";
+	case ENG_DROP_NOTRUST:
+		return "notrust";
+	case ENG_DROP_NOQUERY:
+		return "noquery";
+	case ENG_DROP_CTL_REMOTE:
+		return "ctl_remote";
+	case ENG_DROP_CONTROL:
+		return "control";
+	case ENG_DROP_RATE:
+		return "rate";
+	case ENG_N_CTR:
+		break;
+	}
+	return "?";
+}
+
 static enum clk_kind
 clock_kind(enum conf_clock c)
 {
@@ -151,6 +228,7 @@ eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
 	e->limiting = any_limiting(e);
 	e->plain_io = plain != NULL && strcmp(plain, "1") == 0;
 	e->n_workers = c->workers > 0 ? c->workers : 1;
+	e->start_mono_ns = clk_mono_now();
 	pthread_mutex_init(&e->pub_lock, NULL);
 	pthread_mutex_init(&e->state_lock, NULL);
 	asc_init(&e->asc, c, lg, &e->clk, o);
@@ -630,7 +708,7 @@ limit(struct eng_worker *w, unsigned flags, int fam, const uint8_t *addr,
 	case RL_PASS:
 		break;
 	case RL_LEAK:
-		w->cnt.n[ENG_LEAKED]++;
+		ctr_add(w, ENG_LEAKED, 1);
 		break;
 	case RL_DROP:
 		return ENG_DROP_RATE;
@@ -638,6 +716,26 @@ limit(struct eng_worker *w, unsigned flags, int fam, const uint8_t *addr,
 		return ENG_KOD;
 	}
 	return ENG_N_CTR;
+}
+
+/* ntpd's version counters (ntpq -c sysstats), of time requests: ntpq
+ * itself sends version 2. */
+static void
+count_version(struct eng_worker *w, uint8_t ver, uint8_t mode)
+{
+	if (ver == 4)
+		ctr_add(w, ENG_THISVER, 1);
+	else if (ver >= 1 && ver <= 3)
+		ctr_add(w, ENG_OLDVER, 1);
+	if (ver != 1)
+		return;
+	ctr_add(w, ENG_VER1, 1);
+	if (mode == PKT_MODE_CLIENT)
+		ctr_add(w, ENG_VER1_CLIENT, 1);
+	else if (mode == 0)
+		ctr_add(w, ENG_VER1_ZERO, 1);
+	else if (mode == 1)
+		ctr_add(w, ENG_VER1_SYMM, 1);
 }
 
 /* A time request longer than a header may carry a MAC: the slower
@@ -672,7 +770,7 @@ sign_reply(struct eng_worker *w, const struct keys_entry *key, size_t cap,
 	if (cap > ENG_REPLY)
 		cap = ENG_REPLY;
 	if (mac_sign(&w->e->asc.skey->mac, key, out, &n, cap) != 0) {
-		w->cnt.n[ENG_SIGN_FAILED]++;
+		ctr_add(w, ENG_SIGN_FAILED, 1);
 		return len;
 	}
 	return n;
@@ -704,6 +802,8 @@ decide(struct eng_worker *w, const struct udp_msg *m, int64_t mono_ns,
 	flags = acl_flags(&w->e->acl, fam, addr,
 	    w->e->acl.has_source && is_source(&w->snap, fam, addr));
 	(void)pkt_peek(m->buf, m->len, &ver, &mode);
+	if (mode != PKT_MODE_CONTROL)
+		count_version(w, ver, mode);
 	/* The unsigned fast path costs one length comparison here. */
 	if (m->len > PKT_HDR_LEN && !(flags & ACL_IGNORE))
 		mv = check_mac(w, m, mode, &key);
@@ -728,10 +828,10 @@ decide(struct eng_worker *w, const struct udp_msg *m, int64_t mono_ns,
 		return c;
 	}
 	if (mv == MAC_OK) {
-		w->cnt.n[ENG_AUTHENTIC]++;
+		ctr_add(w, ENG_AUTHENTIC, 1);
 		*sign_key = key; /* serve_batch signs, once xmt is set */
 	} else if (mv != MAC_NONE)
-		w->cnt.n[ENG_CRYPTO_NAK]++; /* srv put the crypto-NAK */
+		ctr_add(w, ENG_CRYPTO_NAK, 1); /* srv put the crypto-NAK */
 	return c;
 }
 
@@ -787,14 +887,14 @@ control(struct eng_worker *w, int fd, const struct udp_msg *m)
 		return ENG_DROP_CONTROL;
 	if (e->n_workers > 1)
 		pthread_mutex_lock(&e->state_lock);
-	n = ctlsrv_answer(&e->asc, &e->clk, m->buf, m->len, &w->ctl);
+	n = ctlsrv_answer(e, m->buf, m->len, &w->ctl);
 	if (e->n_workers > 1)
 		pthread_mutex_unlock(&e->state_lock);
 	if (n == 0)
 		return ENG_DROP_CONTROL;
 	for (k = 0; k < w->ctl.n; k++)
 		if (udp_send(fd, w->ctl.d[k], w->ctl.len[k], &m->peer) != 0)
-			w->cnt.n[ENG_SEND_ERROR]++;
+			ctr_add(w, ENG_SEND_ERROR, 1);
 	w->ctl_sent += w->ctl.n;
 	return ENG_CONTROL;
 }
@@ -803,20 +903,20 @@ static void
 serve_batch(struct eng_worker *w, const struct eng_sock *s, int fd, int n)
 {
 	int64_t mono = w->e->limiting ? clk_mono_now() : 0, tx;
-	uint64_t *cnt = w->cnt.n;
+	uint64_t errors = 0;
 	enum eng_ctr c;
-	int i, k = 0, kods = 0;
+	int i, k = 0, kods = 0, sent;
 	size_t len;
 
 	refresh(w, w->m[0].rx_real_ns);
 	for (i = 0; i < n; i++) {
-		cnt[ENG_RECEIVED]++;
+		ctr_add(w, ENG_RECEIVED, 1);
 		if (s->ifname[0] == '\0') {
-			cnt[ENG_DROP_IFACE]++;
+			ctr_add(w, ENG_DROP_IFACE, 1);
 			continue;
 		}
 		if (w->m[i].truncated) {
-			cnt[ENG_DROP_TRUNC]++;
+			ctr_add(w, ENG_DROP_TRUNC, 1);
 			continue;
 		}
 		c = decide(w, &w->m[i], mono, w->tx[k], &len, &w->sign_key[k]);
@@ -824,7 +924,7 @@ serve_batch(struct eng_worker *w, const struct eng_sock *s, int fd, int n)
 		if (c == ENG_CONTROL)
 			c = control(w, fd, &w->m[i]);
 		if (c != ENG_N_CTR && c != ENG_KOD) {
-			cnt[c]++;
+			ctr_add(w, c, 1);
 			continue;
 		}
 		kods += c == ENG_KOD;
@@ -844,9 +944,10 @@ serve_batch(struct eng_worker *w, const struct eng_sock *s, int fd, int n)
 			w->out[i].len = sign_reply(w, w->sign_key[i],
 			    w->sign_cap[i], w->tx[i], w->out[i].len);
 	}
-	cnt[ENG_ANSWERED] += (uint64_t)udp_send_batch(fd, &w->io, w->out, k,
-	    &cnt[ENG_SEND_ERROR]);
-	cnt[ENG_KOD] += (uint64_t)kods;
+	sent = udp_send_batch(fd, &w->io, w->out, k, &errors);
+	ctr_add(w, ENG_ANSWERED, (uint64_t)sent);
+	ctr_add(w, ENG_SEND_ERROR, errors);
+	ctr_add(w, ENG_KOD, (uint64_t)kods);
 }
 
 static void
@@ -1026,18 +1127,27 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 	return e->asc.exit_code;
 }
 
+void
+eng_counters_sum(const struct engine *e, struct eng_counters *out)
+{
+	int k, i;
+
+	memset(out, 0, sizeof(*out));
+	for (k = 0; e->workers != NULL && k < e->n_workers; k++)
+		for (i = 0; i < ENG_N_CTR; i++)
+			out->n[i] += __atomic_load_n(&e->workers[k].cnt.n[i],
+			    __ATOMIC_RELAXED);
+}
+
 static void
 log_counters(struct engine *e)
 {
 	struct eng_counters t;
 	const uint64_t *n = t.n;
 	unsigned long long dropped;
-	int k, i;
+	int i;
 
-	memset(&t, 0, sizeof(t));
-	for (k = 0; e->workers != NULL && k < e->n_workers; k++)
-		for (i = 0; i < ENG_N_CTR; i++)
-			t.n[i] += e->workers[k].cnt.n[i];
+	eng_counters_sum(e, &t);
 	dropped = 0;
 	for (i = ENG_DROP_SHORT; i < ENG_N_CTR; i++)
 		dropped += n[i];

@@ -52,12 +52,20 @@ struct eng_sock {
 	struct udp_peer addr;
 };
 
-/* Counters per worker, summed at exit. */
+/* Counters per worker, summed at exit and for mode 6 (eng_counters_sum).
+ * Each has one writer, its worker; others read it with relaxed atomic
+ * loads.  Every ENG_DROP_* is a reason a datagram got no answer. */
 enum eng_ctr {
 	ENG_RECEIVED,
-	ENG_ANSWERED, /* replies handed to the kernel, KoDs included */
-	ENG_KOD,      /* RATE kiss-o'-death sent */
-	ENG_LEAKED,   /* over the limit, answered by ratelimit leak */
+	ENG_THISVER,     /* NTPv4 datagrams */
+	ENG_OLDVER,      /* NTPv1-3 datagrams */
+	ENG_VER1,        /* NTPv1 datagrams... */
+	ENG_VER1_CLIENT, /* ...of mode 3 */
+	ENG_VER1_ZERO,   /* ...of mode 0 */
+	ENG_VER1_SYMM,   /* ...of mode 1 */
+	ENG_ANSWERED,    /* replies handed to the kernel, KoDs included */
+	ENG_KOD,         /* RATE kiss-o'-death sent */
+	ENG_LEAKED,      /* over the limit, answered by ratelimit leak */
 	ENG_SEND_ERROR,
 	ENG_CONTROL,         /* mode 6 requests answered (loopback) */
 	ENG_AUTHENTIC,       /* requests with a good MAC (reply signed) */
@@ -81,6 +89,11 @@ enum eng_ctr {
 	ENG_DROP_RATE,       /* over the rate limit, no KoD */
 	ENG_N_CTR,
 };
+#define ENG_FIRST_DROP ENG_DROP_SHORT
+
+/* The counter's lower-case name without its prefix ("received", "short",
+ * "ctl_remote"): the drop reasons' names are mode 6's stm_drop_<name>. */
+const char *eng_ctr_name(enum eng_ctr c);
 
 struct eng_counters {
 	uint64_t n[ENG_N_CTR];
@@ -122,6 +135,7 @@ struct engine {
 	atomic_int stop_workers;
 	int threads_started;
 	struct spreader spreader; /* workers > 1: one thread or all */
+	int64_t start_mono_ns;    /* eng_init: mode 6's ss_uptime */
 };
 
 /* Prepare the engine from a loaded configuration (no sockets yet); the
@@ -140,6 +154,10 @@ int eng_open_sockets(struct engine *e);
  * poll error or a panic. */
 int eng_run(struct engine *e, volatile sig_atomic_t *stop,
     volatile sig_atomic_t *hup);
+
+/* Every worker's counters summed into *out; safe from any thread (a
+ * counter being bumped meanwhile may be one behind). */
+void eng_counters_sum(const struct engine *e, struct eng_counters *out);
 
 /* Stop the workers, close sockets and log the counters. */
 void eng_close(struct engine *e);

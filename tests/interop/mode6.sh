@@ -103,6 +103,27 @@ check "ntpq -c 'rv 0 stratum,offset': just those ($out)" \
 	grep -qE '^stratum=2, offset=-?[0-9.]+$' <<<"$out"
 out=$(ntpq -n -c "rv 0 nosuchvar" 127.0.0.1 2>&1)
 check "ntpq -c 'rv 0 nosuchvar': UNKNOWNVAR" grep -q UNKNOWNVAR <<<"$out"
+out=$(ntpq -c sysstats 127.0.0.1 2>&1)
+echo "$out" | sed 's/^/  # /'
+check "ntpq -c sysstats: every counter known, packets received > 0, no '???'" \
+	bash -c '! grep -qE "\?\?\?|Unknown variable" <<<"$1" &&
+		grep -qE "^packets received: +[1-9]" <<<"$1" &&
+		grep -qE "^control requests: +[1-9]" <<<"$1"' _ "$out"
+out=$(ntpq -c sysinfo 127.0.0.1 2>&1)
+check "ntpq -c sysinfo: every variable known, system peer localhost" \
+	bash -c '! grep -qE "\?|Unknown variable" <<<"$1" &&
+		grep -qE "^system peer: +localhost" <<<"$1"' _ "$out"
+names="stm_replies,stm_mode6_served,stm_mode6_refused,stm_clock_steps"
+for r in short version mode malformed trunc iface ignore noserve notrust \
+	noquery ctl_remote control rate; do names="$names,stm_drop_$r"; done
+out=$(ntpq -c "rv 0 $names" 127.0.0.1 2>&1)
+check "ntpq -c 'rv 0 stm_...': our counters by name, mode 6 served > 0" \
+	bash -c '! grep -q UNKNOWNVAR <<<"$1" &&
+		grep -qE "stm_mode6_served=[1-9]" <<<"$1" &&
+		test $(grep -oE "stm_drop_[a-z_]+=" <<<"$1" | wc -l) -eq 13' _ "$out"
+out=$(ntpq -c rv 127.0.0.1 2>&1)
+check "ntpq -c rv: counters only when named (no ss_, stm_drop_ in rv)" \
+	bash -c '! grep -qE "ss_|stm_drop" <<<"$1"' _ "$out"
 
 # --- stratum peers = ntpq -pn ---------------------------------------------
 # tally, remote, refid, st, t, poll, reach: the same in both (taken back

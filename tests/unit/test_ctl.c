@@ -115,6 +115,26 @@ status_words(void)
 	T_EQ(ctl_sel_from_tally('\0'), CTL_SEL_REJECT);
 }
 
+/* The last event code and a count that stops at 15, as ntpd's. */
+static void
+events(void)
+{
+	struct ctl_event e = { 0, 0 };
+	int i;
+
+	ctl_event_note(&e, CTL_PEV_MOBILIZE);
+	T_EQ(e.code, CTL_PEV_MOBILIZE);
+	T_EQ(e.count, 1);
+	ctl_event_note(&e, CTL_PEV_REACH);
+	T_EQ(e.code, CTL_PEV_REACH);
+	T_EQ(e.count, 2);
+	for (i = 0; i < 20; i++)
+		ctl_event_note(&e, CTL_PEV_SYSPEER);
+	T_EQ(e.count, 15);
+	T_EQ(ctl_peer_status(CTL_PST_CONFIG, CTL_SEL_SYSPEER, e.count, e.code),
+	    0x86fa);
+}
+
 static void
 text(void)
 {
@@ -241,6 +261,7 @@ test_ctl(void)
 	error_bytes();
 	fragments();
 	status_words();
+	events();
 	text();
 	select_vars();
 	request();
