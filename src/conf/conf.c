@@ -418,6 +418,7 @@ enum src_opt_kind {
 	SO_KEY,
 	SO_PORT,
 	SO_AUTH,     /* authentication we lack: an error, never ignored */
+	SO_NTS_CA,   /* NTPsec's "ca FILE" for an NTS source */
 	SO_WARN,     /* accepted, ignored with a warning */
 	SO_WARN_ARG, /* same, with a numeric argument */
 };
@@ -439,6 +440,8 @@ static const struct src_opt {
 	{ "true", SO_WARN, 0 },
 	{ "xleave", SO_WARN, 0 },
 	{ "nts", SO_AUTH, 0 },
+	{ "ca", SO_NTS_CA, 0 },
+	{ "noval", SO_AUTH, 0 },
 	{ "autokey", SO_AUTH, 0 },
 	{ "preempt", SO_WARN, 0 },
 	{ "mode", SO_WARN_ARG, 0 },
@@ -532,6 +535,24 @@ src_opt_find(const char *w)
 	return NULL;
 }
 
+/* A path argument of a source option. */
+static int
+src_path(struct pctx *p, struct args *a, char *dst, size_t size)
+{
+	const struct tok *v;
+	size_t len;
+
+	if ((v = arg_next(p, a, "path")) == NULL)
+		return -1;
+	len = strlen(v->s);
+	if (len == 0 || len >= size) {
+		perr(p, v->col, "path %s", len ? "too long" : "empty");
+		return -1;
+	}
+	memcpy(dst, v->s, len + 1);
+	return 0;
+}
+
 static int
 src_option(struct pctx *p, struct args *a, struct src_parse *sp)
 {
@@ -569,9 +590,15 @@ src_option(struct pctx *p, struct args *a, struct src_parse *sp)
 		break;
 	case SO_AUTH:
 		perr(p, w->col,
-		    "'%s': %s authentication is not implemented yet; refusing "
-		    "to run this source unauthenticated",
-		    w->s, is_word(w, "nts") ? "NTS" : "Autokey");
+		    "'%s': %s is not implemented; refusing to run this "
+		    "source unauthenticated",
+		    w->s,
+		    is_word(w, "noval")     ? "NTS without certificate checks"
+		        : is_word(w, "nts") ? "the NTS client"
+		                            : "Autokey authentication");
+		break;
+	case SO_NTS_CA:
+		rc = src_path(p, a, s->nts_ca, sizeof(s->nts_ca));
 		break;
 	case SO_PORT:
 		rc = arg_long(p, a, 1, 65535, &v);
@@ -632,6 +659,14 @@ parse_source(struct pctx *p, struct args *a, enum conf_src_kind kind)
 			return -1;
 	if (src_polls(p, &sp) != 0)
 		return -1;
+	if (sp.s.nts_ca[0] != '\0' && !(sp.s.flags & CONF_SRC_NTS)) {
+		perr(p, a->t[0].col, "'ca' is an NTS option; add 'nts'");
+		return -1;
+	}
+	if ((sp.s.flags & CONF_SRC_NTS) && sp.s.key_id != 0) {
+		perr(p, a->t[0].col, "'nts' and 'key' exclude each other");
+		return -1;
+	}
 	if (c->n_sources >= CONF_MAX_SOURCES) {
 		perr(p, a->t[0].col, "too many sources (limit %d)",
 		    CONF_MAX_SOURCES);
@@ -1672,6 +1707,104 @@ d_workers(struct pctx *p, struct args *a)
 	return 0;
 }
 
+/* ---- NTS (RFC 8915): chrony's and NTPsec's directives ---- */
+
+static int
+d_ntsservercert(struct pctx *p, struct args *a)
+{
+	return arg_path(p, a, p->c->nts_cert, sizeof(p->c->nts_cert));
+}
+
+static int
+d_ntsserverkey(struct pctx *p, struct args *a)
+{
+	return arg_path(p, a, p->c->nts_key, sizeof(p->c->nts_key));
+}
+
+static int
+d_ntsdumpdir(struct pctx *p, struct args *a)
+{
+	return arg_path(p, a, p->c->nts_dumpdir, sizeof(p->c->nts_dumpdir));
+}
+
+static int
+d_ntstrustedcerts(struct pctx *p, struct args *a)
+{
+	return arg_path(p, a, p->c->nts_trusted, sizeof(p->c->nts_trusted));
+}
+
+static int
+d_ntsport(struct pctx *p, struct args *a)
+{
+	long v;
+
+	if (arg_long(p, a, 1, 65535, &v) != 0 || arg_end(p, a) != 0)
+		return -1;
+	p->c->nts_port = (uint16_t)v;
+	return 0;
+}
+
+static int
+d_ntsrotate(struct pctx *p, struct args *a)
+{
+	long v;
+
+	/* 0 (chrony: never rotate) is refused: a key that never changes
+	 * makes every cookie it sealed valid forever. */
+	if (arg_long(p, a, 60, 365L * 86400, &v) != 0 || arg_end(p, a) != 0)
+		return -1;
+	p->c->nts_rotate_s = v;
+	return 0;
+}
+
+/* NTPsec's "nts" line: words enable/disable and pairs "key FILE", "cert
+ * FILE", "ca FILE", "cookie FILE"; TLS tuning words are ignored with a
+ * warning (we always use TLS 1.3 and AEAD 15). */
+static int
+nts_word(struct pctx *p, struct args *a, const struct tok *w)
+{
+	static const char *const ignored[] = { "mintls", "maxtls", "tlsciphers",
+		"tlsciphersuites", "aead", "cookiefile" };
+	struct conf *c = p->c;
+	char *dst = NULL;
+	size_t i, size = CONF_PATH_MAX;
+
+	if (is_word(w, "enable") || is_word(w, "disable")) {
+		c->nts_enable = is_word(w, "enable") ? 1 : -1;
+		return 0;
+	}
+	if (is_word(w, "key"))
+		dst = c->nts_key;
+	else if (is_word(w, "cert"))
+		dst = c->nts_cert;
+	else if (is_word(w, "ca"))
+		dst = c->nts_trusted;
+	else if (is_word(w, "cookie"))
+		dst = c->nts_keyfile;
+	if (dst != NULL)
+		return src_path(p, a, dst, size);
+	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		if (is_word(w, ignored[i])) {
+			pwarn(p, "nts %s: not supported; ignored", w->s);
+			return arg_next(p, a, "value") == NULL ? -1 : 0;
+		}
+	perr(p, w->col, "unknown nts option '%s'", w->s);
+	return -1;
+}
+
+static int
+d_nts(struct pctx *p, struct args *a)
+{
+	if (a->i >= a->n) {
+		perr(p, a->t[0].col, "nts: missing option");
+		return -1;
+	}
+	while (a->i < a->n)
+		if (nts_word(p, a, &a->t[a->i++]) != 0)
+			return -1;
+	return 0;
+}
+
 /* ---- dispatch ---- */
 
 static const struct directive {
@@ -1708,6 +1841,13 @@ static const struct directive {
 	{ "seccomp", d_seccomp },
 	{ "discard", d_discard },
 	{ "workers", d_workers },
+	{ "nts", d_nts },
+	{ "ntsservercert", d_ntsservercert },
+	{ "ntsserverkey", d_ntsserverkey },
+	{ "ntsport", d_ntsport },
+	{ "ntsdumpdir", d_ntsdumpdir },
+	{ "ntsrotate", d_ntsrotate },
+	{ "ntstrustedcerts", d_ntstrustedcerts },
 };
 
 /* ntpd (and NTPsec) directives we know and do not implement. */
@@ -1726,7 +1866,6 @@ static const char *const unsupported[] = {
 	"revoke",
 	"phone",
 	"refclock",
-	"nts",
 	"leapsmearinterval",
 	"saveconfigdir",
 	"mdnstries",
@@ -1853,6 +1992,8 @@ conf_init(struct conf *c)
 	c->discard_minimum_s = 2;
 	c->discard_monitor = 3000;
 	c->workers = 1;
+	c->nts_port = 4460;
+	c->nts_rotate_s = 604800;
 }
 
 static void

@@ -44,18 +44,21 @@ enum conf_src_kind {
 #define CONF_SRC_BURST 0x02u
 #define CONF_SRC_PREFER 0x04u
 #define CONF_SRC_NOSELECT 0x08u
+#define CONF_SRC_NTS 0x10u /* "nts": NTS-KE then authenticated NTP */
 
 struct conf_source {
 	enum conf_src_kind kind;
 	char host[CONF_HOST_MAX];
-	int family;       /* 0 any, 4 (-4 given), 6 (-6 given) */
-	unsigned flags;   /* CONF_SRC_* */
-	int minpoll_log2; /* CONF_DEFAULT_MINPOLL unless given */
-	int maxpoll_log2; /* CONF_DEFAULT_MAXPOLL unless given */
-	int version;      /* 4 unless given (1..4) */
-	uint16_t port;    /* 123 unless given */
-	uint32_t key_id;  /* 0: none */
-	int line;         /* where it was declared, for messages */
+	int family;                 /* 0 any, 4 (-4 given), 6 (-6 given) */
+	unsigned flags;             /* CONF_SRC_* */
+	int minpoll_log2;           /* CONF_DEFAULT_MINPOLL unless given */
+	int maxpoll_log2;           /* CONF_DEFAULT_MAXPOLL unless given */
+	int version;                /* 4 unless given (1..4) */
+	uint16_t port;              /* 123 unless given */
+	uint32_t key_id;            /* 0: none */
+	int line;                   /* where it was declared, for messages */
+	char nts_ca[CONF_PATH_MAX]; /* NTPsec's "ca FILE": trusted CAs for
+				       this source's NTS-KE ("": default) */
 };
 
 enum conf_clock {
@@ -201,6 +204,19 @@ struct conf {
 
 	/* workers N: serving threads (default 1: no thread at all). */
 	int workers;
+	/* NTS (RFC 8915).  Server: chrony's ntsservercert/ntsserverkey or
+	 * NTPsec's "nts cert/key"; it runs when both are set, unless "nts
+	 * disable".  nts_enable: 1 "nts enable" given, -1 "nts disable". */
+	char nts_cert[CONF_PATH_MAX];
+	char nts_key[CONF_PATH_MAX];
+	int nts_enable;
+	uint16_t nts_port;               /* ntsport, default 4460 */
+	char nts_dumpdir[CONF_PATH_MAX]; /* ntsdumpdir: keys and cookies */
+	char nts_keyfile[CONF_PATH_MAX]; /* NTPsec "nts cookie FILE" */
+	long nts_rotate_s;               /* ntsrotate, default 604800 */
+	/* Client: ntstrustedcerts / "nts ca": CA file for every NTS source
+	 * without its own "ca" ("": the system's trust store). */
+	char nts_trusted[CONF_PATH_MAX];
 
 	struct conf_diag diags[CONF_MAX_DIAGS];
 	size_t n_diags;

@@ -268,15 +268,48 @@ test_source_options(void)
 	    "supported; ignored"));
 	/* Authentication we lack is an error, never ignored. */
 	T_CHECK(one_error(&c, "server a autokey\n",
-	    "f:1:10: 'autokey': Autokey authentication is not implemented "
-	    "yet; refusing to run this source unauthenticated"));
+	    "f:1:10: 'autokey': Autokey authentication is not implemented; "
+	    "refusing to run this source unauthenticated"));
 	T_CHECK(one_error(&c, "server a nts\n",
-	    "f:1:10: 'nts': NTS authentication is not implemented "
-	    "yet; refusing to run this source unauthenticated"));
+	    "f:1:10: 'nts': the NTS client is not implemented; "
+	    "refusing to run this source unauthenticated"));
 	/* Reference clocks are skipped with a warning. */
 	T_EQ(load(&c, "server 127.127.1.0 mode 3 prefer\n"), 0);
 	T_EQ(c.n_sources, 0);
 	T_EQ(c.n_warnings, 1);
+}
+
+/* NTS server directives, chrony's and NTPsec's spellings. */
+static void
+test_nts_server(void)
+{
+	struct conf c;
+
+	T_EQ(load(&c,
+	         "ntsservercert /p/c.pem\nntsserverkey /p/k.pem\n"
+	         "ntsdumpdir /var/lib/x\nntsport 4461\nntsrotate 3600\n"),
+	    0);
+	T_CHECK(strcmp(c.nts_cert, "/p/c.pem") == 0);
+	T_CHECK(strcmp(c.nts_key, "/p/k.pem") == 0);
+	T_CHECK(strcmp(c.nts_dumpdir, "/var/lib/x") == 0);
+	T_EQ(c.nts_port, 4461);
+	T_EQ(c.nts_rotate_s, 3600);
+	T_EQ(load(&c,
+	         "nts enable key /k cert /c\nnts cookie /var/ck\n"
+	         "nts mintls TLS1.3\n"),
+	    0);
+	T_EQ(c.nts_enable, 1);
+	T_CHECK(strcmp(c.nts_cert, "/c") == 0 && strcmp(c.nts_key, "/k") == 0);
+	T_CHECK(strcmp(c.nts_keyfile, "/var/ck") == 0);
+	T_EQ(c.n_warnings, 1);
+	T_EQ(c.nts_port, 4460);
+	T_EQ(c.nts_rotate_s, 604800);
+	T_EQ(load(&c, "nts disable\n"), 0);
+	T_EQ(c.nts_enable, -1);
+	T_CHECK(one_error(&c, "nts frobnicate\n",
+	    "f:1:5: unknown nts option 'frobnicate'"));
+	T_CHECK(one_error(&c, "ntsrotate 0\n",
+	    "f:1:11: ntsrotate 0 out of range 60..31536000"));
 }
 
 static void
@@ -865,6 +898,7 @@ test_conf(void)
 	test_defaults();
 	test_source_options();
 	test_polls();
+	test_nts_server();
 	test_source_errors();
 	test_too_many_sources();
 	test_unknown_and_unsupported();
