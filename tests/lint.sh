@@ -6,7 +6,7 @@
 #   conf  -> core, conf, libc (file reading), never <netdb.h> (no DNS)
 #   ctl   -> core, ctl, side-effect-free libc
 #   os    -> os, libc and kernel headers only
-#   nts   -> core, nts, os, libc, OpenSSL and nettle
+#   nts   -> core, conf, nts, os, libc, OpenSSL and nettle
 #   daemon, cli -> anything
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -46,7 +46,7 @@ layer_check core 'core' "$PURE_LIBC"
 layer_check ctl 'core|ctl' "$PURE_LIBC"
 layer_check conf 'core|conf' "$PURE_LIBC|stdio.h|stdarg.h|stdlib.h|errno.h|ctype.h|sys/stat.h|sys/types.h|arpa/inet.h|netinet/in.h|sys/socket.h|libgen.h|unistd.h|fcntl.h"
 layer_check os 'os' '[a-z0-9_/]+\.h'
-layer_check nts 'core|nts|os' '[a-z0-9_/-]+\.h'
+layer_check nts 'core|conf|nts|os' '[a-z0-9_/-]+\.h'
 # auth: keys and MACs; libcrypto and file reading, nothing of the daemon
 layer_check auth 'core|auth' "$PURE_LIBC|stdio.h|stdarg.h|stdlib.h|errno.h|fcntl.h|unistd.h|sys/stat.h|openssl/[a-z_]+\.h"
 

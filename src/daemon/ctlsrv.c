@@ -247,6 +247,8 @@ counter_vars(struct engine *e, const struct now *n, struct ctl_txt *t)
 	ctl_txt_int(t, "stm_send_errors", (int64_t)k[ENG_SEND_ERROR]);
 	ctl_txt_int(t, "stm_authentic", (int64_t)k[ENG_AUTHENTIC]);
 	ctl_txt_int(t, "stm_crypto_nak", (int64_t)k[ENG_CRYPTO_NAK]);
+	ctl_txt_int(t, "stm_nts_answered", (int64_t)k[ENG_NTS]);
+	ctl_txt_int(t, "stm_nts_nak", (int64_t)k[ENG_NTS_NAK]);
 	ctl_txt_int(t, "stm_mode6_served", (int64_t)k[ENG_CONTROL]);
 	ctl_txt_int(t, "stm_mode6_refused",
 	    (int64_t)(k[ENG_DROP_NOQUERY] + k[ENG_DROP_CTL_REMOTE] +

@@ -18,6 +18,8 @@
 #include "core/rl.h"
 #include "core/ts.h"
 #include "daemon/ctlsrv.h"
+#include "nts/ef.h"
+#include "nts/sreq.h"
 #include "os/ifs.h"
 #include "os/rnd.h"
 
@@ -103,6 +105,10 @@ eng_ctr_name(enum eng_ctr c)
 		return "crypto_nak";
 	case ENG_SIGN_FAILED:
 		return "sign_failed";
+	case ENG_NTS:
+		return "nts";
+	case ENG_NTS_NAK:
+		return "nts_nak";
 	case ENG_DROP_SHORT:
 		return "short";
 	case ENG_DROP_VERSION:
@@ -129,6 +135,8 @@ eng_ctr_name(enum eng_ctr c)
 		return "control";
 	case ENG_DROP_RATE:
 		return "rate";
+	case ENG_DROP_NTS:
+		return "nts";
 	case ENG_N_CTR:
 		break;
 	}
@@ -738,6 +746,53 @@ count_version(struct eng_worker *w, uint8_t ver, uint8_t mode)
 		ctr_add(w, ENG_VER1_SYMM, 1);
 }
 
+/*
+ * The slower branch for a client request with extension fields when we
+ * serve NTS (nts/sreq): rate limiting (no unauthenticated RATE kiss: over
+ * the limit is dropped), the header built and timestamped now, since the
+ * authenticator covers it, then sealed and sent alone.  ENG_N_CTR when
+ * the fields are not NTS ones: the ordinary path takes the request.
+ */
+static enum eng_ctr
+nts(struct eng_worker *w, int fd, const struct udp_msg *m, int64_t rx,
+    unsigned flags, int fam, const uint8_t *addr, int64_t mono_ns)
+{
+	uint8_t hdr[ENG_REPLY], out[ENG_BUF];
+	struct ef_pkt e;
+	size_t hl = 0, len = 0;
+	enum eng_ctr c;
+
+	if (ef_parse(m->buf, m->len, &e) == EF_NONE)
+		return ENG_N_CTR;
+	c = limit(w, flags, fam, addr, mono_ns);
+	if (c == ENG_KOD)
+		return ENG_DROP_RATE;
+	if (c != ENG_N_CTR)
+		return c;
+	if (srv_reply(&w->tmpl, m->buf, PKT_HDR_LEN, rx, 0, hdr, sizeof(hdr),
+	        &hl) != SRV_REPLY ||
+	    hl != PKT_HDR_LEN)
+		return ENG_DROP_NTS;
+	srv_finish(hdr, clk_from_real(&w->snap.clk, clk_real_now()));
+	switch (sreq_answer(w->e->nts, m->buf, m->len, hdr, out, sizeof(out),
+	    &len)) {
+	case SREQ_NONE:
+		return ENG_N_CTR;
+	case SREQ_DROP:
+		return ENG_DROP_NTS;
+	case SREQ_NAK:
+		c = ENG_NTS_NAK;
+		break;
+	case SREQ_REPLY:
+		c = ENG_NTS;
+		break;
+	}
+	if (udp_send(fd, out, len, &m->peer) != 0)
+		return ENG_SEND_ERROR;
+	ctr_add(w, ENG_ANSWERED, 1);
+	return c;
+}
+
 /* A time request longer than a header may carry a MAC: the slower
  * branch checks it (auth/mac) against the trusted keys.  MAC_NONE when
  * no key file was read: srv then answers a MAC with a crypto-NAK. */
@@ -776,12 +831,12 @@ sign_reply(struct eng_worker *w, const struct keys_entry *key, size_t cap,
 	return n;
 }
 
-/* One datagram: restrict, the control hook, the MAC (when there may be
- * one), srv, rate limiting.  Returns the reply length in *out (0: none)
+/* One datagram: restrict, the control hook, NTS (when served), the MAC
+ * (when there may be one), srv, rate limiting.  Returns the reply length in *out (0: none)
  * and the counter to bump (ENG_N_CTR: none yet, the reply is counted
  * when sent). */
 static enum eng_ctr
-decide(struct eng_worker *w, const struct udp_msg *m, int64_t mono_ns,
+decide(struct eng_worker *w, int fd, const struct udp_msg *m, int64_t mono_ns,
     uint8_t *out, size_t *out_len, const struct keys_entry **sign_key)
 {
 	uint8_t ver = 0, mode = 0;
@@ -815,6 +870,11 @@ decide(struct eng_worker *w, const struct udp_msg *m, int64_t mono_ns,
 		return ENG_CONTROL;
 	}
 	rx = clk_from_real(&w->snap.clk, m->rx_real_ns);
+	/* One test on the fast path: a plain request is 48 bytes. */
+	if (m->len > PKT_HDR_LEN && w->e->nts != NULL &&
+	    mode == PKT_MODE_CLIENT &&
+	    (c = nts(w, fd, m, rx, flags, fam, addr, mono_ns)) != ENG_N_CTR)
+		return c;
 	sv =
 	    srv_reply(&w->tmpl, m->buf, m->len, rx, 0, out, ENG_REPLY, out_len);
 	if (sv != SRV_REPLY)
@@ -919,7 +979,8 @@ serve_batch(struct eng_worker *w, const struct eng_sock *s, int fd, int n)
 			ctr_add(w, ENG_DROP_TRUNC, 1);
 			continue;
 		}
-		c = decide(w, &w->m[i], mono, w->tx[k], &len, &w->sign_key[k]);
+		c = decide(w, fd, &w->m[i], mono, w->tx[k], &len,
+		    &w->sign_key[k]);
 		w->sign_cap[k] = w->m[i].len;
 		if (c == ENG_CONTROL)
 			c = control(w, fd, &w->m[i]);
@@ -1157,9 +1218,11 @@ log_counters(struct engine *e)
 	    "%llu too long, %llu on drop interfaces, %llu restrict ignore, "
 	    "%llu noserve, %llu notrust, %llu noquery, "
 	    "%llu mode 6 not from loopback, %llu mode 6 other, "
-	    "%llu rate-limited), %llu kiss-o'-death RATE, %llu leaked, "
-	    "%llu mode 6 answered, %llu send errors, %llu authenticated, "
-	    "%llu crypto-NAK, %llu not signed (libcrypto failed)",
+	    "%llu rate-limited, %llu bad NTS), %llu kiss-o'-death RATE, "
+	    "%llu leaked, %llu mode 6 answered, %llu send errors, "
+	    "%llu authenticated, %llu crypto-NAK, "
+	    "%llu not signed (libcrypto failed), %llu NTS answered, "
+	    "%llu NTS NAKs",
 	    (unsigned long long)n[ENG_RECEIVED],
 	    (unsigned long long)n[ENG_ANSWERED], dropped,
 	    (unsigned long long)n[ENG_DROP_SHORT],
@@ -1175,12 +1238,14 @@ log_counters(struct engine *e)
 	    (unsigned long long)n[ENG_DROP_CTL_REMOTE],
 	    (unsigned long long)n[ENG_DROP_CONTROL],
 	    (unsigned long long)n[ENG_DROP_RATE],
-	    (unsigned long long)n[ENG_KOD], (unsigned long long)n[ENG_LEAKED],
+	    (unsigned long long)n[ENG_DROP_NTS], (unsigned long long)n[ENG_KOD],
+	    (unsigned long long)n[ENG_LEAKED],
 	    (unsigned long long)n[ENG_CONTROL],
 	    (unsigned long long)n[ENG_SEND_ERROR],
 	    (unsigned long long)n[ENG_AUTHENTIC],
 	    (unsigned long long)n[ENG_CRYPTO_NAK],
-	    (unsigned long long)n[ENG_SIGN_FAILED]);
+	    (unsigned long long)n[ENG_SIGN_FAILED],
+	    (unsigned long long)n[ENG_NTS], (unsigned long long)n[ENG_NTS_NAK]);
 }
 
 void

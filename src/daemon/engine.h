@@ -35,6 +35,7 @@
 #include "core/srv.h"
 #include "daemon/assoc.h"
 #include "daemon/spreader.h"
+#include "nts/kesrv.h"
 #include "os/clk.h"
 #include "os/log.h"
 #include "os/udp.h"
@@ -72,6 +73,8 @@ enum eng_ctr {
 	ENG_CRYPTO_NAK,      /* requests with a bad or unknown MAC: the reply
 				is a crypto-NAK */
 	ENG_SIGN_FAILED,     /* libcrypto failed: crypto-NAK instead */
+	ENG_NTS,             /* NTS requests answered (authenticated) */
+	ENG_NTS_NAK,         /* NTS NAKs sent (cookie or MAC refused) */
 	ENG_DROP_SHORT,      /* srv: shorter than a header */
 	ENG_DROP_VERSION,    /* srv: version 0 or 5-7 */
 	ENG_DROP_MODE,       /* srv: mode 0, 2, 4, 5, 7 */
@@ -87,6 +90,7 @@ enum eng_ctr {
 	ENG_DROP_CONTROL,    /* mode 6 not answered: a response or bad
 				header, over the rate */
 	ENG_DROP_RATE,       /* over the rate limit, no KoD */
+	ENG_DROP_NTS,        /* NTS fields malformed or incomplete */
 	ENG_N_CTR,
 };
 #define ENG_FIRST_DROP ENG_DROP_SHORT
@@ -121,8 +125,9 @@ struct engine {
 	struct eng_sock socks[ENG_MAX_SOCKS];
 	size_t n_socks;
 	struct acl acl;
-	int limiting; /* some client can be rate-limited */
-	int plain_io; /* STRATUM_PLAIN_IO=1: no recvmmsg/sendmmsg */
+	int limiting;      /* some client can be rate-limited */
+	struct kesrv *nts; /* NTS server keys (main sets it), NULL: none */
+	int plain_io;      /* STRATUM_PLAIN_IO=1: no recvmmsg/sendmmsg */
 	struct eng_worker *workers;
 	int n_workers;
 	/* workers > 1: the published snapshot */

@@ -563,6 +563,8 @@ struct run {
 	struct priv_user user;
 	struct notify notify;
 	int devnull;
+	struct kesrv ke; /* the NTS-KE server and cookie keys */
+	int has_ke;
 };
 
 static int
@@ -581,6 +583,42 @@ open_log(struct run *r, const struct conf *c, const struct opts *o)
 	if (!o->foreground || c->logfile[0])
 		log_warnings(&r->lg, c);
 	return 0;
+}
+
+/* NTS server settings that hold together: a certificate needs its key,
+ * "nts enable" needs both. */
+static int
+nts_check(const struct logger *lg, const struct conf *c)
+{
+	if ((c->nts_cert[0] == '\0') != (c->nts_key[0] == '\0')) {
+		log_msg(lg, LOG_ERR,
+		    "NTS server: %s given without %s; refusing to start",
+		    c->nts_cert[0] ? "ntsservercert (nts cert)"
+		                   : "ntsserverkey (nts key)",
+		    c->nts_cert[0] ? "ntsserverkey (nts key)"
+		                   : "ntsservercert (nts cert)");
+		return -1;
+	}
+	if (c->nts_enable == 1 && c->nts_cert[0] == '\0') {
+		log_msg(lg, LOG_ERR,
+		    "nts enable: needs nts cert FILE and nts key FILE");
+		return -1;
+	}
+	return 0;
+}
+
+/* The NTS-KE listeners on the addresses the NTP sockets took. */
+static int
+nts_listen(struct run *r, struct engine *e)
+{
+	struct sockaddr_storage a[ENG_MAX_SOCKS];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < e->n_socks; i++)
+		if (e->socks[i].ifname[0] != '\0')
+			a[n++] = e->socks[i].addr.sa;
+	return kesrv_listen(&r->ke, a, n) < 0 ? -1 : 0;
 }
 
 /* Before the engine: what needs the host's file system and root. */
@@ -612,6 +650,15 @@ prepare(struct run *r, const struct conf *c, const struct opts *o)
 	if (o->raise_prio && setpriority(PRIO_PROCESS, 0, -10) != 0)
 		log_msg(&r->lg, LOG_WARNING, "-N: cannot raise priority: %s",
 		    strerror(errno));
+	/* Certificate, key and the cookie keys' directory: read while the
+	 * host's file system and root are still ours. */
+	if (nts_check(&r->lg, c) != 0)
+		return -1;
+	if (kesrv_wanted(c)) {
+		if (kesrv_load(&r->ke, c, &r->lg) != 0)
+			return -1;
+		r->has_ke = 1;
+	}
 	if (o->jail && priv_chroot(o->jail) != 0) {
 		log_msg(&r->lg, LOG_ERR, "-i %s: cannot change root: %s",
 		    o->jail, strerror(errno));
@@ -668,13 +715,17 @@ serve(struct run *r, struct conf *c, const struct opts *o)
 	install_signals(); /* first: an early SIGHUP must not kill us */
 	eng_init(&e, c, &r->lg, &o->asc);
 	e.asc.notify = &r->notify;
+	e.nts = r->has_ke ? &r->ke : NULL;
 	if (eng_open_sockets(&e) < 0) {
 		explain_bind(&r->lg, c->port);
 		eng_close(&e);
 		return -1;
 	}
-	if (lock_down(r, c, o) != 0) {
+	if ((r->has_ke && nts_listen(r, &e) != 0) || lock_down(r, c, o) != 0 ||
+	    (r->has_ke && kesrv_start(&r->ke) != 0)) {
 		eng_close(&e);
+		if (r->has_ke)
+			kesrv_stop(&r->ke);
 		return -1;
 	}
 	log_plan(&r->lg, c);
@@ -698,6 +749,8 @@ serve(struct run *r, struct conf *c, const struct opts *o)
 		log_msg(&r->lg, LOG_NOTICE, "exiting on signal %d",
 		    (int)stop_signal);
 	eng_close(&e);
+	if (r->has_ke)
+		kesrv_stop(&r->ke);
 	proc_pidfile_close(&r->pid);
 	notify_close(&r->notify);
 	return rc;

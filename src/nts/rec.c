@@ -220,7 +220,8 @@ rec_decide(const struct rec_msg *req, uint16_t supported, struct rec_answer *a)
 
 size_t
 rec_server_response(uint8_t *buf, size_t cap, const struct rec_answer *a,
-    const uint8_t *const *cookie, size_t cookie_len, int n_cookies)
+    const uint8_t *const *cookie, size_t cookie_len, int n_cookies,
+    uint16_t port)
 {
 	static const uint16_t ntpv4 = REC_PROTO_NTPV4;
 	uint16_t err = (uint16_t)a->error;
@@ -240,6 +241,11 @@ rec_server_response(uint8_t *buf, size_t cap, const struct rec_answer *a,
 			if (rec_put(buf, &len, cap, 0, REC_COOKIE, cookie[i],
 			        cookie_len) != 0)
 				return 0;
+		/* Not critical: a client that ignores it can still try
+		 * port 123. */
+		if (port != 0 && a->proto_ok && a->aead &&
+		    rec_put_u16s(buf, &len, cap, 0, REC_PORT, &port, 1) != 0)
+			return 0;
 	}
 	if (rec_put(buf, &len, cap, 1, REC_EOM, NULL, 0) != 0)
 		return 0;

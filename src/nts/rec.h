@@ -102,11 +102,13 @@ void rec_decide(const struct rec_msg *req, uint16_t supported,
  * Write the server's response: Error + End of Message, or Next Protocol
  * (NTPv4, or empty), AEAD (the choice, or empty), n_cookies Cookie
  * records (cookie[i], cookie_len bytes each, only when a protocol and an
- * AEAD were agreed), End of Message.  Returns the length, 0 if cap is
- * short.
+ * AEAD were agreed), a Port record when port is not 0 (our NTP port is
+ * not 123, section 4.1.8), End of Message.  Returns the length, 0 if cap
+ * is short.
  */
 size_t rec_server_response(uint8_t *buf, size_t cap, const struct rec_answer *a,
-    const uint8_t *const *cookie, size_t cookie_len, int n_cookies);
+    const uint8_t *const *cookie, size_t cookie_len, int n_cookies,
+    uint16_t port);
 
 /* Why a server's response is unusable for a client that asked for aead
  * (NULL: usable, i.e. no Error, no unknown critical record, Next

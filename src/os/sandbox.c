@@ -138,6 +138,8 @@ static const long allowed[] = {
 	SYS_recvmsg,
 	SYS_recvmmsg,
 	SYS_getsockname,
+	SYS_accept4, /* the NTS-KE server thread */
+	SYS_shutdown,
 	SYS_getpeername,
 	SYS_setsockopt,
 	SYS_getsockopt,

@@ -35,7 +35,7 @@ answer(const struct rec_msg *m)
 	rec_decide(m, 15, &a);
 	PROP(a.aead == 0 || a.aead == 15);
 	n = rec_server_response(out, sizeof(out), &a, ck, sizeof(cookie),
-	    REC_MAX_COOKIES);
+	    REC_MAX_COOKIES, 11123);
 	PROP(n > 0);
 	PROP(rec_parse(out, n, &b) == REC_DONE && b.len == n);
 	PROP(b.has_error == (a.error >= 0));
@@ -44,6 +44,8 @@ answer(const struct rec_msg *m)
 		return;
 	}
 	PROP(b.n_proto == a.proto_ok && b.n_aead == (a.aead != 0));
+	PROP(b.has_port == (a.proto_ok && a.aead) &&
+	    (!b.has_port || b.port == 11123));
 	PROP((rec_check_response(&b, 15) == NULL) ==
 	    (a.proto_ok && a.aead == 15));
 }

@@ -182,7 +182,7 @@ records(void)
 	memset(cookie, 0x5a, sizeof(cookie));
 	for (i = 0; i < 8; i++)
 		ck[i] = cookie;
-	n = rec_server_response(buf, sizeof(buf), &a, ck, sizeof(cookie), 8);
+	n = rec_server_response(buf, sizeof(buf), &a, ck, sizeof(cookie), 8, 0);
 	T_EQ(n, 4 + 2 + 4 + 2 + 8 * 104 + 4);
 	T_EQ(rec_parse(buf, n, &m), REC_DONE);
 	T_EQ(m.n_cookies, 8);
@@ -208,7 +208,7 @@ records(void)
 	T_EQ(rec_parse(buf, n, &m), REC_DONE);
 	rec_decide(&m, 15, &a);
 	T_EQ(a.error, REC_ERR_UNRECOGNIZED);
-	n = rec_server_response(buf, sizeof(buf), &a, NULL, 0, 0);
+	n = rec_server_response(buf, sizeof(buf), &a, NULL, 0, 0, 0);
 	T_EQ(n, 10);
 	T_CHECK(
 	    memcmp(buf, "\x80\x02\x00\x02\x00\x00\x80\x00\x00\x00", 10) == 0);
