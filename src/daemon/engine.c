@@ -1218,11 +1218,11 @@ log_counters(struct engine *e)
 	    "%llu too long, %llu on drop interfaces, %llu restrict ignore, "
 	    "%llu noserve, %llu notrust, %llu noquery, "
 	    "%llu mode 6 not from loopback, %llu mode 6 other, "
-	    "%llu rate-limited, %llu bad NTS), %llu kiss-o'-death RATE, "
+	    "%llu rate-limited), %llu kiss-o'-death RATE, "
 	    "%llu leaked, %llu mode 6 answered, %llu send errors, "
 	    "%llu authenticated, %llu crypto-NAK, "
 	    "%llu not signed (libcrypto failed), %llu NTS answered, "
-	    "%llu NTS NAKs",
+	    "%llu NTS NAKs, %llu NTS malformed (dropped)",
 	    (unsigned long long)n[ENG_RECEIVED],
 	    (unsigned long long)n[ENG_ANSWERED], dropped,
 	    (unsigned long long)n[ENG_DROP_SHORT],
@@ -1238,14 +1238,14 @@ log_counters(struct engine *e)
 	    (unsigned long long)n[ENG_DROP_CTL_REMOTE],
 	    (unsigned long long)n[ENG_DROP_CONTROL],
 	    (unsigned long long)n[ENG_DROP_RATE],
-	    (unsigned long long)n[ENG_DROP_NTS], (unsigned long long)n[ENG_KOD],
-	    (unsigned long long)n[ENG_LEAKED],
+	    (unsigned long long)n[ENG_KOD], (unsigned long long)n[ENG_LEAKED],
 	    (unsigned long long)n[ENG_CONTROL],
 	    (unsigned long long)n[ENG_SEND_ERROR],
 	    (unsigned long long)n[ENG_AUTHENTIC],
 	    (unsigned long long)n[ENG_CRYPTO_NAK],
 	    (unsigned long long)n[ENG_SIGN_FAILED],
-	    (unsigned long long)n[ENG_NTS], (unsigned long long)n[ENG_NTS_NAK]);
+	    (unsigned long long)n[ENG_NTS], (unsigned long long)n[ENG_NTS_NAK],
+	    (unsigned long long)n[ENG_DROP_NTS]);
 }
 
 void
