@@ -16,6 +16,7 @@
 #include "cli/peers.h"
 #include "cli/query.h"
 #include "cli/report.h"
+#include "cli/views.h"
 #include "core/ts.h"
 #include "os/clk.h"
 #include "os/res.h"
@@ -37,6 +38,9 @@ usage(FILE *f)
 	    "usage: stratum query [options] SERVER...\n"
 	    "       stratum sync [options] [-b] [--dry-run] SERVER...\n"
 	    "       stratum peers [-n] [-j] [-h HOST] [-p PORT]\n"
+	    "       stratum sources [-v] [-n] [-j] [-h HOST] [-p PORT]\n"
+	    "       stratum tracking|status [-n] [-j] [-h HOST] [-p PORT]\n"
+	    "       stratum counters [-j] [-h HOST] [-p PORT]\n"
 	    "options:\n"
 	    "  -p PORT      server port (default 123)\n"
 	    "  -c COUNT     requests per server address (default 4, max %d)\n"
@@ -51,7 +55,11 @@ usage(FILE *f)
 	    "  --dry-run    sync: print the adjustment, leave the clock\n"
 	    "peers: the daemon's associations as `ntpq -p` shows them, over\n"
 	    "NTP mode 6 (default 127.0.0.1 port 123); -n numeric addresses,\n"
-	    "-j JSON\n",
+	    "-j JSON\n"
+	    "sources: as `chronyc sources` (-v: with the legend); tracking:\n"
+	    "as `chronyc tracking`; status: as `w32tm /query /status`, and\n"
+	    "whether it is synchronized; counters: packets received, answered,\n"
+	    "dropped by reason\n",
 	    QRY_MAX_COUNT);
 }
 
@@ -242,6 +250,14 @@ main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "peers") == 0)
 		return peers_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "sources") == 0)
+		return sources_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "tracking") == 0)
+		return tracking_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "status") == 0)
+		return status_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "counters") == 0)
+		return counters_main(argc - 1, argv + 1);
 	if (argc < 2 ||
 	    (strcmp(argv[1], "query") != 0 && strcmp(argv[1], "sync") != 0)) {
 		if (argc >= 2)

@@ -2,29 +2,18 @@
 /* peers: `stratum peers`.  See peers.h. */
 #include "cli/peers.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/ctlq.h"
+#include "cli/ctlview.h"
 #include "core/ts.h"
 #include "ctl/ctl.h"
 #include "os/clk.h"
-#include "os/res.h"
 
-#define PEERS_MAX 64
-#define PEERS_TIMEOUT_S 2.0
-
-struct peers_opts {
-	const char *host;
-	uint16_t port;
-	int numeric;
-	int json;
-};
+#define PEERS_MAX CV_MAX_ASSOC
 
 /* One association as the table shows it; NAN or -1: not sent. */
 struct peer_row {
@@ -38,17 +27,6 @@ struct peer_row {
 	unsigned reach;
 	double delay_ms, offset_ms, jitter_ms;
 };
-
-static const char *const err_names[] = { "UNSPEC", "PERMISSION", "BADFMT",
-	"BADOP", "BADASSOC", "UNKNOWNVAR", "BADVALUE", "RESTRICT" };
-
-static const char *
-err_name(int error)
-{
-	int code = error - 1;
-
-	return code >= 0 && code < 8 ? err_names[code] : "UNKNOWN";
-}
 
 /* Copy a value into a NUL-terminated buffer. */
 static void
@@ -89,21 +67,6 @@ ntp_ts_age(const struct ctl_var *v)
 	if (ts == 0)
 		return NAN;
 	return ts_to_s(clk_real_now() - ts_from_ntp64(ts));
-}
-
-static void
-remote_name(const char *addr, int numeric, char *out, size_t cap)
-{
-	struct udp_peer p[1];
-	const char *err;
-	char host[NI_MAXHOST];
-
-	snprintf(out, cap, "%s", addr);
-	if (numeric || res_lookup(addr, 123, 0, p, 1, &err) != 1)
-		return;
-	if (getnameinfo((const struct sockaddr *)&p[0].sa, p[0].len, host,
-	        sizeof(host), NULL, 0, NI_NAMEREQD) == 0)
-		snprintf(out, cap, "%.127s", host);
 }
 
 /* The row from a READVAR response's variables. */
@@ -168,7 +131,7 @@ fill_row(struct peer_row *r, const char *text, size_t len, int numeric)
 	                     : '?';
 	if (src[0] != '\0' && strcmp(src, "0.0.0.0") != 0 &&
 	    strcmp(src, "::") != 0 && strncmp(src, "127.127.", 8) != 0)
-		remote_name(src, numeric, r->remote, sizeof(r->remote));
+		cv_name(src, numeric, r->remote, sizeof(r->remote));
 	else
 		snprintf(r->remote, sizeof(r->remote), "%s",
 		    host[0] ? host : src);
@@ -234,158 +197,50 @@ print_table(const struct peer_row *rows, int n)
 	}
 }
 
-/* A JSON number, or null. */
 static void
-jnum(const char *name, double v, int scale_ms, const char *sep)
-{
-	if (isnan(v))
-		printf("\"%s\": null%s", name, sep);
-	else
-		printf("\"%s\": %.9g%s", name, scale_ms ? v / 1000 : v, sep);
-}
-
-/* JSON string: the values come from a server, so escape them. */
-static void
-jstr(const char *name, const char *s, const char *sep)
-{
-	printf("\"%s\": \"", name);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	printf("\"%s", sep);
-}
-
-static void
-print_json(const struct peers_opts *o, const struct peer_row *rows, int n)
+print_json(const struct cv_opts *o, const struct peer_row *rows, int n)
 {
 	char t[2] = { 0, 0 };
 	int i;
 
-	printf("{");
-	jstr("host", o->host, ", ");
-	printf("\"port\": %u, \"peers\": [\n", (unsigned)o->port);
+	cv_jhead(o);
+	printf("\"peers\": [\n");
 	for (i = 0; i < n; i++) {
 		const struct peer_row *r = &rows[i];
 
 		printf("  {\"assoc\": %u, \"status\": %u, ", r->assoc,
 		    r->status);
 		t[0] = ctl_tally(r->status);
-		jstr("tally", t, ", ");
-		jstr("remote", r->remote, ", ");
-		jstr("refid", r->refid, ", ");
+		cv_jstr("tally", t, ", ");
+		cv_jstr("remote", r->remote, ", ");
+		cv_jstr("refid", r->refid, ", ");
 		printf("\"stratum\": %d, ", r->stratum);
 		t[0] = r->type;
-		jstr("type", t, ", ");
-		jnum("when_s", r->when_s, 0, ", ");
-		jnum("poll_s", r->poll_s, 0, ", ");
+		cv_jstr("type", t, ", ");
+		cv_jnum("when_s", r->when_s, ", ");
+		cv_jnum("poll_s", r->poll_s, ", ");
 		printf("\"reach\": %u, ", r->reach);
-		jnum("delay_s", r->delay_ms, 1, ", ");
-		jnum("offset_s", r->offset_ms, 1, ", ");
-		jnum("jitter_s", r->jitter_ms, 1, "}");
+		cv_jnum("delay_s", r->delay_ms / 1000, ", ");
+		cv_jnum("offset_s", r->offset_ms / 1000, ", ");
+		cv_jnum("jitter_s", r->jitter_ms / 1000, "}");
 		printf("%s\n", i + 1 < n ? "," : "");
 	}
 	printf("]}\n");
 }
 
 static int
-parse(int argc, char **argv, struct peers_opts *o)
-{
-	char *end;
-	long v;
-	int ch;
-
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt(argc, argv, ":nh:p:j")) != -1) {
-		if (ch == 'n') {
-			o->numeric = 1;
-		} else if (ch == 'j') {
-			o->json = 1;
-		} else if (ch == 'h') {
-			o->host = optarg;
-		} else if (ch == 'p') {
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 1 ||
-			    v > 65535) {
-				fprintf(stderr,
-				    "stratum: invalid value '%s' for -p\n",
-				    optarg);
-				return -1;
-			}
-			o->port = (uint16_t)v;
-		} else {
-			fprintf(stderr, "stratum: %s '%s'\n",
-			    ch == ':' ? "option needs a value"
-			              : "unknown option",
-			    argv[optind - 1]);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "stratum: peers takes no argument ('%s')\n",
-		    argv[optind]);
-		return -1;
-	}
-	return 0;
-}
-
-/* READSTAT: the association ids, ascending. */
-static int
-assoc_ids(struct ctlq *q, const struct peers_opts *o, uint16_t *ids, int *n)
-{
-	static struct ctlq_resp r;
-	uint16_t t;
-	size_t i;
-	int a, b;
-
-	if (ctlq_ask(q, CTL_OP_READSTAT, 0, NULL, &r) != 0) {
-		fprintf(stderr,
-		    "stratum: no daemon answering on %s:%u (is stratumd "
-		    "running? mode 6 restricted?)\n",
-		    o->host, (unsigned)o->port);
-		return -1;
-	}
-	if (r.error) {
-		fprintf(stderr, "stratum: %s:%u: server error %s\n", o->host,
-		    (unsigned)o->port, err_name(r.error));
-		return -1;
-	}
-	*n = 0;
-	for (i = 0; i + 4 <= r.len && *n < PEERS_MAX; i += 4)
-		ids[(*n)++] = (uint16_t)(r.data[i] << 8 | r.data[i + 1]);
-	for (a = 1; a < *n; a++) /* few: insertion sort */
-		for (b = a; b > 0 && ids[b - 1] > ids[b]; b--) {
-			t = ids[b];
-			ids[b] = ids[b - 1];
-			ids[b - 1] = t;
-		}
-	return 0;
-}
-
-static int
-run(struct ctlq *q, const struct peers_opts *o)
+run(struct ctlq *q, const struct cv_opts *o)
 {
 	static struct peer_row rows[PEERS_MAX];
 	static struct ctlq_resp r;
 	uint16_t ids[PEERS_MAX];
 	int n, i, k = 0;
 
-	if (assoc_ids(q, o, ids, &n) != 0)
+	if (cv_assoc_ids(q, o, ids, &n) != 0)
 		return 1;
 	for (i = 0; i < n; i++) {
-		if (ctlq_ask(q, CTL_OP_READVAR, ids[i], NULL, &r) != 0) {
-			fprintf(stderr,
-			    "stratum: %s:%u: no answer about association "
-			    "%u\n",
-			    o->host, (unsigned)o->port, ids[i]);
+		if (cv_ask(q, o, CTL_OP_READVAR, ids[i], NULL, &r, 1) != 0)
 			return 1;
-		}
 		if (r.error)
 			continue; /* gone since READSTAT */
 		memset(&rows[k], 0, sizeof(rows[k]));
@@ -404,23 +259,14 @@ run(struct ctlq *q, const struct peers_opts *o)
 int
 peers_main(int argc, char **argv)
 {
-	struct peers_opts o = { .host = "127.0.0.1", .port = 123 };
-	struct udp_peer to;
-	const char *err;
+	struct cv_opts o = { 0 };
 	struct ctlq q;
 	int rc;
 
-	if (parse(argc, argv, &o) != 0)
+	if (cv_parse(argc, argv, "nj", &o) != 0)
 		return 2;
-	if (res_lookup(o.host, o.port, 0, &to, 1, &err) < 1) {
-		fprintf(stderr, "stratum: cannot resolve '%s': %s\n", o.host,
-		    err);
+	if (cv_open(&q, &o) != 0)
 		return 1;
-	}
-	if (ctlq_open(&q, &to, PEERS_TIMEOUT_S) != 0) {
-		fprintf(stderr, "stratum: socket: %s\n", strerror(errno));
-		return 1;
-	}
 	rc = run(&q, &o);
 	ctlq_close(&q);
 	return rc;

@@ -536,8 +536,6 @@ sync_sys_info(const struct sync *s, struct sync_sys_view *v)
 		    : 0,
 		.skew_ppb = disc_freq_unc_ppb(&s->disc),
 		.update_interval_ns = s->disc.update_interval_ns,
-		.last_update_ns =
-		    s->disc.updates > 0 ? s->disc.last_update_ns : 0,
 		.poll = s->disc.poll,
 		.updates = s->disc.updates,
 		.sys_peer = s->sys.peer,

@@ -132,11 +132,11 @@ struct sync_sys_view {
 	 * offset, its clock jitter (RMS of the innovations scaled as ntpd's
 	 * clk_jitter), the running RMS of the innovations the poll adapts
 	 * to, the frequency estimate minus the correction applied, the
-	 * estimate's error bound (3 sigma), the time between its last two
-	 * updates and when the last one was (clock ns, 0: none) */
+	 * estimate's error bound (3 sigma) and the time between its last
+	 * two updates (the last one is ref_ns) */
 	int64_t last_offset_ns, clk_jitter_ns, rms_offset_ns;
 	int64_t resid_freq_ppb, skew_ppb;
-	int64_t update_interval_ns, last_update_ns;
+	int64_t update_interval_ns;
 	int poll;          /* the discipline's poll exponent */
 	int updates;       /* clock updates so far */
 	int sys_peer;      /* source index, -1: none */

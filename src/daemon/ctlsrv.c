@@ -178,7 +178,6 @@ own_sys_vars(const struct sync_sys_view *v, struct ctl_txt *t)
 	ctl_txt_fix(t, "stm_skew", v->skew_ppb, 3);
 	ctl_txt_fix(t, "stm_update_interval", v->update_interval_ns / 1000000,
 	    3);
-	ctl_txt_ts(t, "stm_last_update", ntp_ts(v->last_update_ns));
 }
 
 static uint64_t

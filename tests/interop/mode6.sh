@@ -17,6 +17,11 @@
 #    is not answered by default, nor under `restrict ... noquery`, and
 #    `stratum peers` then says so within ~2 s and exits 1; a restrict line
 #    naming 10.9.9.0/24 (without noquery) opens it;
+#  - `ntpq -c sysstats`/`sysinfo` find every variable; the counters (ss_*,
+#    stm_*) are there by name, not in `rv`;
+#  - `stratum sources/tracking/status/counters` against stratumd and ntpd,
+#    every view's -j validated against doc/schema/ (tests/tools/jsonschema.py);
+#    no daemon: the message and exit 1 within 4 s;
 #  - `stratum peers` against NTPsec's ntpd matches its `ntpq -pn`.
 source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
@@ -156,6 +161,77 @@ ok = ok and all(isinstance(x[k], (int, float)) for k in
 ok = ok and 0 < x["delay_s"] < 0.005 and abs(x["offset_s"]) < 0.005
 sys.exit(0 if ok else 1)' "$json"
 
+# --- stratum sources / tracking / status / counters ---------------------------
+SCHEMA=$ROOT/doc/schema
+valid() { /usr/bin/python3 "$ROOT/tests/tools/jsonschema.py" "$SCHEMA/$1.schema.json"; }
+check "the schema check rejects a document missing a member" \
+	bash -c '! "$@" <<<"{\"host\": \"x\", \"port\": 123}" 2>/dev/null' _ valid status
+for v in peers sources tracking status counters; do
+	n=-n
+	[ $v = counters ] && n=
+	out=$("$STRATUM" $v $n -j 2>&1)
+	check "stratum $v -j: valid against doc/schema/$v.schema.json" \
+		bash -c 'valid() { /usr/bin/python3 "$1" "$2"; }; valid "$@" <<<"$3"' _ \
+		"$ROOT/tests/tools/jsonschema.py" "$SCHEMA/$v.schema.json" "$out"
+done
+# the same remotes, in the same order, with chrony's state for each tally
+same=0
+for _ in 1 2 3 4 5; do
+	a=$("$STRATUM" peers -n 2>&1 | awk 'NR > 2 { t = substr($0, 1, 1)
+		s = "?"; if (t == "*" || t == "+" || t == "x") s = t
+		if (t == "-" || t == "." || t == "#") s = "-"
+		print s, substr($0, 2, 15), $7 }')
+	b=$("$STRATUM" sources -n 2>&1 | awk 'NR > 2 { print substr($0, 2, 1),
+		substr($0, 4, 15), $5 }')
+	[ -n "$a" ] && [ "$a" = "$b" ] && { same=1; break; }
+	sleep 0.3
+done
+check "stratum sources -n: same 12 remotes and reach as peers, '*' -> '^*', rest '^?'" \
+	bash -c 'test $1 -eq 1 && test $(grep -c "^\* 127.0.0.1 " <<<"$2") -eq 1 &&
+		test $(grep -c "^? " <<<"$2") -eq 11' _ $same "$b"
+out=$("$STRATUM" sources -v -n 2>&1)
+echo "$out" | sed 's/^/  # /'
+check "stratum sources -v: the legend, then ^* 127.0.0.1 stratum 1 poll 1 reach 377 with +/- error" \
+	bash -c 'grep -q "Source state .\*. = current best" <<<"$1" &&
+		grep -qE "^\^\* 127\.0\.0\.1 +1 +1 +377 +[0-9]+ +[-+][0-9]+[nmu]?s\[ *[-+][0-9]+[nmu]?s\] \+/- +[0-9]+[nmu]?s$" <<<"$1"' _ "$out"
+out=$("$STRATUM" tracking 2>&1)
+echo "$out" | sed 's/^/  # /'
+check "stratum tracking: reference 7F000001, stratum 2, leap Normal, offsets in seconds" \
+	bash -c 'grep -qE "^Reference ID +: 7F000001 \(" <<<"$1" &&
+		grep -qE "^Stratum +: 2$" <<<"$1" && grep -qE "^Leap status +: Normal$" <<<"$1" &&
+		grep -qE "^System time +: [0-9.]+ seconds (slow|fast) of NTP time$" <<<"$1" &&
+		grep -qE "^Root delay +: 0\.[0-9]{9} seconds$" <<<"$1"' _ "$out"
+out=$("$STRATUM" status -n 2>&1)
+echo "$out" | sed 's/^/  # /'
+check "stratum status: w32tm's lines, refid 0x7F000001, source 127.0.0.1, synchronized yes" \
+	bash -c 'grep -q "^Leap Indicator: 0(no warning)$" <<<"$1" &&
+		grep -q "^ReferenceId: 0x7F000001 (source IP:  127.0.0.1)$" <<<"$1" &&
+		grep -q "^Source: 127.0.0.1$" <<<"$1" && grep -q "^Poll Interval: 1 (2s)$" <<<"$1" &&
+		grep -q "^Synchronized: yes$" <<<"$1"' _ "$out"
+json=$("$STRATUM" status -n -j)
+check "stratum status -j: synchronized true, numbers in seconds, age < 10 s" \
+	/usr/bin/python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+ok = d["synchronized"] is True and d["why"] is None and d["stratum"] == 2
+ok = ok and d["ref_id_hex"] == "0x7F000001" and d["source"] == "127.0.0.1"
+ok = ok and 0 <= d["last_sync_age_s"] < 10 and 0 < d["root_delay_s"] < 0.01
+sys.exit(0 if ok else 1)' "$json"
+json=$("$STRATUM" counters -j)
+check "stratum counters -j: received > 0, mode 6 served > 0, every drop reason a number" \
+	/usr/bin/python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+ok = d["received"] > 0 and d["mode6_served"] > 0 and d["uptime_s"] >= 0
+ok = ok and all(isinstance(v, int) for v in d["dropped"].values())
+sys.exit(0 if ok else 1)' "$json"
+t0=$SECONDS
+out=$("$STRATUM" status -p 9 2>&1)
+rc=$?
+check "stratum status against a port nobody serves: exit 1 within 4 s, says so" \
+	bash -c 'test $1 -eq 1 -a $2 -le 4 && grep -q "no daemon answering on 127.0.0.1:9 (is stratumd running? mode 6 restricted?)" <<<"$3"' \
+	_ $rc $((SECONDS - t0)) "$out"
+
 # --- fragments on the wire --------------------------------------------------
 frag=$(/usr/bin/python3 - <<'EOP'
 import socket, struct
@@ -259,6 +335,33 @@ if wait_until 40 "$N_PID" ntpd_ready; then
 	echo "$b" | sed 's/^/  # stratum: /'
 	check "stratum peers against ntpd: same tally, remote, refid, st, t, poll as ntpq -pn" \
 		test "$(cols <<<"$a" | cut -d' ' -f1-6)" = "$(cols <<<"$b" | cut -d' ' -f1-6)"
+	st=$(ntpq -c "rv 0 stratum" 127.0.0.1 2>&1 | sed -n 's/^stratum=//p')
+	out=$("$STRATUM" tracking 2>&1)
+	echo "$out" | sed 's/^/  # /'
+	check "stratum tracking against ntpd: stratum $st as ntpq says, leap Normal, ntpd lacks RMS offset (-)" \
+		bash -c 'grep -qE "^Stratum +: $2$" <<<"$1" && grep -qE "^Leap status +: Normal$" <<<"$1" &&
+			grep -qE "^RMS offset +: -$" <<<"$1"' _ "$out" "$st"
+	out=$("$STRATUM" status 2>&1)
+	echo "$out" | sed 's/^/  # /'
+	check "stratum status against ntpd: stratum $st, synchronized yes" \
+		bash -c 'grep -q "^Stratum: $2 " <<<"$1" && grep -q "^Synchronized: yes$" <<<"$1"' _ "$out" "$st"
+	out=$("$STRATUM" sources -n 2>&1)
+	echo "$out" | sed 's/^/  # /'
+	check "stratum sources against ntpd: the local clock selected ('#*')" \
+		grep -qE '^#\* ' <<<"$out"
+	for v in tracking status counters sources; do
+		out=$("$STRATUM" $v -j 2>&1)
+		check "stratum $v -j against ntpd: valid against its schema" \
+			bash -c '/usr/bin/python3 "$1" "$2" <<<"$3"' _ \
+			"$ROOT/tests/tools/jsonschema.py" "$SCHEMA/$v.schema.json" "$out"
+	done
+	json=$("$STRATUM" counters -j)
+	check "stratum counters -j against ntpd: its ss_* counters, null for stratumd's own" \
+		/usr/bin/python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+ok = d["received"] > 0 and d["mode6_served"] is None and d["dropped"]["short"] is None
+sys.exit(0 if ok else 1)' "$json"
 else
 	fail "NTPsec ntpd selects its local clock"
 	diag "$N_LOG"
