@@ -25,6 +25,7 @@ struct peer_row {
 	double when_s; /* NAN: never heard */
 	double poll_s;
 	unsigned reach;
+	unsigned keyid; /* 0: none sent */
 	double delay_ms, offset_ms, jitter_ms;
 };
 
@@ -101,6 +102,8 @@ fill_row(struct peer_row *r, const char *text, size_t len, int numeric)
 		else if (ctl_var_is(&v, "reach"))
 			r->reach = (unsigned)strtoul(v.value ? v.value : "0",
 			    NULL, 16);
+		else if (ctl_var_is(&v, "keyid"))
+			r->keyid = (unsigned)num(&v);
 		else if (ctl_var_is(&v, "rec"))
 			rec = ntp_ts_age(&v);
 		else if (ctl_var_is(&v, "reftime"))
@@ -197,6 +200,17 @@ print_table(const struct peer_row *rows, int n)
 	}
 }
 
+/* ntpq -c as's auth column from the peer status word: "ok" when the
+ * last reply authenticated, "bad" when a key is set but it did not,
+ * "none" without a key (RFC 9327 section 2.3.2 bits). */
+static const char *
+auth_of(uint16_t status)
+{
+	if (!(status & 0x4000u))
+		return "none";
+	return (status & 0x2000u) ? "ok" : "bad";
+}
+
 static void
 print_json(const struct cv_opts *o, const struct peer_row *rows, int n)
 {
@@ -220,6 +234,8 @@ print_json(const struct cv_opts *o, const struct peer_row *rows, int n)
 		cv_jnum("when_s", r->when_s, ", ");
 		cv_jnum("poll_s", r->poll_s, ", ");
 		printf("\"reach\": %u, ", r->reach);
+		cv_jstr("auth", auth_of(r->status), ", ");
+		printf("\"keyid\": %u, ", r->keyid);
 		cv_jnum("delay_s", r->delay_ms / 1000, ", ");
 		cv_jnum("offset_s", r->offset_ms / 1000, ", ");
 		cv_jnum("jitter_s", r->jitter_ms / 1000, "}");

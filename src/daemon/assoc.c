@@ -353,6 +353,7 @@ auth_verify(void *ctx, int src, const uint8_t *pkt, size_t len)
 		    s->addr_str, mac_verdict_str(v), (unsigned)s->key->id,
 		    (unsigned)kid);
 	s->auth_bad = 1;
+	s->authentic = 0;
 	return -1;
 }
 

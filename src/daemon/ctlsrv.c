@@ -104,6 +104,12 @@ peer_status(struct assoc *a, int i, const struct sync_src_view *v)
 
 	if (v->reach != 0)
 		bits |= CTL_PST_REACH;
+	/* ntpd: authenable with a key, authentic while the last reply
+	 * verified (ntpq -c as: auth "ok", "bad" or "none"). */
+	if (a->src[i].key != NULL)
+		bits |= CTL_PST_AUTHENABLE;
+	if (a->src[i].key != NULL && a->src[i].authentic)
+		bits |= CTL_PST_AUTHENTIC;
 	return ctl_peer_status(bits, ctl_sel_from_tally(tally),
 	    a->src_ev[i].count, a->src_ev[i].code);
 }
@@ -360,7 +366,7 @@ peer_text(struct assoc *a, int i, const struct sync_src_view *v,
 	ctl_txt_int(t, "ppoll", v->last_rx_mono_ns != 0 ? v->ppoll : v->poll);
 	ctl_txt_int(t, "headway", 0);
 	ctl_txt_hex(t, "flash", 0);
-	ctl_txt_int(t, "keyid", 0);
+	ctl_txt_int(t, "keyid", a->src[i].key ? (int64_t)a->src[i].key->id : 0);
 	ms(t, "offset", v->have_filter ? v->offset_ns : 0);
 	ms(t, "delay", v->have_filter ? v->delay_ns : 0);
 	ms(t, "dispersion", v->disp_ns);

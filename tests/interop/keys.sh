@@ -68,6 +68,7 @@ CHECKS=(
 	"C: NTPsec with key 3 (AES): ntpq -c as shows auth ok"
 	"C: NTPsec with a wrong key 5: auth bad, not reached"
 	"D: failing authentication never moves the virtual clock"
+	"A: mode 6 (stratum peers -j) shows auth ok, keyid 1-3, and bad for key 5"
 )
 
 skip_all_without_peers "${CHECKS[@]}"
@@ -268,6 +269,9 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 r = {p["remote"]: p["reach"] for p in doc["peers"]}
 print(" ".join("%s=%d" % kv for kv in sorted(r.items())))
+with open(sys.argv[1] + ".auth", "w") as f:
+    for p in sorted(doc["peers"], key=lambda p: p["remote"]):
+        f.write("%s %s %d\n" % (p["remote"], p["auth"], p["keyid"]))
 good = ["127.0.0.%d" % a for a in (1, 2, 3, 7, 8, 9)]
 sys.exit(0 if all(r.get(a, 0) > 0 for a in good) else 1)
 EOF
@@ -313,6 +317,18 @@ if [ "$altered" -gt 0 ] && [ "$(reach_at 127.0.0.6)" = 0 ] &&
 else
 	fail "${CHECKS[4]} (altered $altered, reach $(reach_at 127.0.0.6))"
 	diag "$SA_LOG" "$T_TMP/proxy.log"
+fi
+
+want_auth="127.0.0.1 ok 1
+127.0.0.2 ok 2
+127.0.0.3 ok 3
+127.0.0.4 bad 5"
+got_auth=$(head -n 4 "$T_TMP/sa.json.auth" 2>/dev/null)
+if [ "$got_auth" = "$want_auth" ]; then
+	ok "${CHECKS[20]}"
+else
+	fail "${CHECKS[20]}"
+	diag "$T_TMP/sa.json.auth"
 fi
 
 # B
