@@ -787,7 +787,7 @@ main(int argc, char **argv)
 	o.asc.skey = &keys;
 	if (o.check_only) {
 		printf("%s: configuration OK (%zu warning(s))\n", o.conf_path,
-		    c.n_warnings);
+		    c.n_warnings + (size_t)keys.n_warn);
 		return 0;
 	}
 	memset(&r, 0, sizeof(r));

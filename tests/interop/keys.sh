@@ -18,8 +18,8 @@
 #     and NTPsec's ntpd as a client of stratumd with each key: `ntpq -c as`
 #     shows auth "ok"; with a wrong key "bad" and no reach;
 #  D. a stratumd on a virtual clock 0.5 s off whose only sources fail
-#     authentication (wrong key, tampered replies) never steps or
-#     synchronizes.
+#     authentication (wrong key: silence from chronyd, crypto-NAKs from
+#     stratumd; tampered replies) never steps or synchronizes.
 # NTPsec can only use 127.0.0.1 as a server address and port 123, so each
 # NTPsec-client run (one per key) has a network namespace of its own
 # (unshare -n inside ours), run side by side.  Everything else shares one
@@ -238,7 +238,8 @@ tos minclock 1 minsane 1
 keys $T_TMP/wrong.keys
 trustedkey 1 2 3 5
 server 127.0.0.4 port $CH_PORT key 5 iburst minpoll 0 maxpoll 0
-server 127.0.0.6 port $PX_PORT key 1 iburst minpoll 0 maxpoll 0"
+server 127.0.0.6 port $PX_PORT key 1 iburst minpoll 0 maxpoll 0
+server 127.0.0.4 port $SC_PORT key 5 iburst minpoll 0 maxpoll 0"
 SN_LOG=$SD_LOG
 
 cat >"$T_TMP/chronyd-cli.conf" <<EOF
@@ -433,7 +434,8 @@ print("%.3f" % (sec - 2208988800 + frac / 2**32 - t))
 EOF
 )
 if ! grep -Eq 'time reset|synchronized to' "$SN_LOG" &&
-	grep -q 'reply rejected' "$SN_LOG" && [ -n "$sn_off" ] &&
+	grep -q '127\.0\.0\.6: reply rejected: bad MAC' "$SN_LOG" &&
+	grep -q '127\.0\.0\.4: reply rejected: crypto-NAK' "$SN_LOG" && [ -n "$sn_off" ] &&
 	abs_le "$sn_off" 0.6 && ! abs_le "$sn_off" 0.4; then
 	ok "${CHECKS[19]} (still ${sn_off} s off)"
 else
