@@ -74,15 +74,44 @@ sync_add(struct sync *s, const struct sync_src_cfg *cfg, int64_t mono_ns)
 		.refid = cfg->refid,
 		.from_pool = cfg->from_pool,
 		.addr_key = cfg->addr_key };
-	int i;
+	int k, i;
 
-	for (i = 0; i < SYNC_MAX_SRC; i++) {
+	for (k = 0; k < SYNC_MAX_SRC; k++) {
+		i = (s->next_slot + k) % SYNC_MAX_SRC;
 		if (s->src[i].in_use)
 			continue;
 		peer_init(&s->src[i], &pc, mono_ns, &s->rng);
+		s->next_slot = (i + 1) % SYNC_MAX_SRC;
 		return i;
 	}
 	return -1;
+}
+
+void
+sync_reconfigure(struct sync *s, const struct sync_cfg *cfg, int64_t clock_ns)
+{
+	struct disc_cfg d = cfg->disc;
+
+	s->cfg.sel = cfg->sel;
+	s->cfg.mindist_ns = cfg->mindist_ns;
+	s->cfg.panic_exit = cfg->panic_exit;
+	s->cfg.local_stratum = cfg->local_stratum;
+	s->sys.cfg.sel = cfg->sel;
+	s->sys.cfg.mindist_ns = cfg->mindist_ns;
+	s->sys.cfg.local_stratum = cfg->local_stratum;
+	/* -g's allowance is the command line's and stays as it was. */
+	d.panic_once_ok = s->cfg.disc.panic_once_ok;
+	s->cfg.disc = d;
+	if (d.max_slew_ppb <= 0)
+		d.max_slew_ppb = DISC_SLEW_RATE_PPB;
+	s->disc.cfg = d;
+	if (s->disc.poll < d.minpoll)
+		s->disc.poll = d.minpoll;
+	if (s->disc.poll > d.maxpoll)
+		s->disc.poll = d.maxpoll;
+	/* Without a system peer the served state follows local stratum. */
+	sysp_reconfigured(&s->sys, clock_ns);
+	publish(s);
 }
 
 void

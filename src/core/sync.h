@@ -160,6 +160,7 @@ struct sync {
 	uint64_t rng;             /* state for poll jitter, seeded by caller */
 	struct sync_snap snap[2]; /* snap[snap_cur] is the published one */
 	int snap_cur;
+	int next_slot;         /* sync_add looks for a free slot from here on */
 	struct srv_sys served; /* sync_sys's answer */
 };
 
@@ -168,8 +169,24 @@ void sync_init(struct sync *s, const struct sync_cfg *cfg, uint64_t seed,
     int64_t clock_ns);
 
 /* Add a source; returns its index or -1 when full.  The first request
- * goes out at the next sync_on_timer. */
+ * goes out at the next sync_on_timer.  Slots are taken round-robin, so
+ * the index of a removed source (mode 6's association id is 1 + the
+ * index) is not given to the next new one but only after every other
+ * free slot was used, as ntpd does not reuse association ids soon. */
 int sync_add(struct sync *s, const struct sync_src_cfg *cfg, int64_t mono_ns);
+
+/*
+ * A reloaded configuration: the selection (tos), root distance floor,
+ * panic action and the discipline's thresholds (tinker step, panic,
+ * stepout, maxslewrate, makestep, poll range) take effect from the next
+ * sample; the sources, filters, frequency and clock state are kept.
+ * initial_freq_ppb, precision, quit_after_set and no_clock are not
+ * changed (they describe the running process, not the file).  A
+ * changed `local stratum` is served at once when there is no system
+ * peer.
+ */
+void sync_reconfigure(struct sync *s, const struct sync_cfg *cfg,
+    int64_t clock_ns);
 
 /* Remove a source (pool replacement, reload).  A pool member's address
  * key is remembered for an hour (sync_dropped_recently). */

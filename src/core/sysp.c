@@ -361,6 +361,13 @@ sysp_dropped_recently(const struct sysp *y, uint64_t key, int64_t mono_ns)
 	return 0;
 }
 
+void
+sysp_reconfigured(struct sysp *y, int64_t clock_ns)
+{
+	if (y->peer < 0)
+		local_or_unsync(y, clock_ns);
+}
+
 int
 sysp_local(const struct sysp *y)
 {

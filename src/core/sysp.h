@@ -111,6 +111,10 @@ void sysp_set_own_refids(struct sysp *y, const uint32_t *refids, int n);
  * clock as reference: its reference time is "now" at every instant. */
 int sysp_local(const struct sysp *y);
 
+/* The configuration in y->cfg changed (reload): without a system peer,
+ * serve what it now says (the local clock, or unsynchronized). */
+void sysp_reconfigured(struct sysp *y, int64_t clock_ns);
+
 /* Why there is no system peer, from the last selection (SYSP_SYNCED when
  * there is one). */
 enum sysp_why sysp_why(const struct sysp *y, const struct peer *src, int n);

@@ -229,6 +229,12 @@ send_request(struct simrun_world *w, const struct sync_act *a)
 	int64_t delay;
 	int v;
 
+	/* A pool member replaced by an earlier action of the same batch: as
+	 * the daemon (assoc.c, do_send), its request is not sent.  Its slot
+	 * is not reused at once (sync_add), so nobody else gets it. */
+	if (a->src >= 0 && a->src < SYNC_MAX_SRC &&
+	    !sync_src_in_use(&w->s, a->src))
+		return 0;
 	w->res->requests++;
 	if (a->src < 0 || a->src >= SYNC_MAX_SRC || w->srv_of[a->src] < 0)
 		return fail(w, "SEND to an unknown source");

@@ -1336,6 +1336,40 @@ sample_entry(void)
 	T_EQ(sync_on_sample(&w.s, 1, &x, m, act, SYNC_MAX_ACTS), 0);
 }
 
+/* Reload: a removed source's slot (its association id) is not the next
+ * one given; a reconfiguration keeps the sources and their state, and
+ * takes the new selection and local-stratum settings. */
+static void
+slots_and_reconfigure(void)
+{
+	struct world w;
+	struct sync_cfg c;
+	uint8_t reach;
+
+	world_init(&w, 0);
+	T_EQ(sync_add(&w.s, &ib, MONO0), 0);
+	T_EQ(sync_add(&w.s, &ib, MONO0), 1);
+	sync_remove(&w.s, 0, MONO0);
+	T_EQ(sync_add(&w.s, &ib, MONO0), 2);
+	past_burst(&w);
+	reach = w.s.src[1].reach;
+	T_CHECK(reach != 0);
+	c = w.s.cfg;
+	c.sel.minsane = 3;
+	c.local_stratum = 7;
+	c.disc.step_ns = 0;
+	sync_reconfigure(&w.s, &c, clock_at(&w, w.now));
+	T_EQ(w.s.src[1].reach, reach);
+	T_EQ(w.s.sys.cfg.sel.minsane, 3);
+	T_EQ(w.s.disc.cfg.step_ns, 0);
+	T_CHECK(sync_src_in_use(&w.s, 1) && sync_src_in_use(&w.s, 2));
+	/* Without a system peer, the new local stratum is served at once. */
+	sync_remove(&w.s, 1, w.now);
+	sync_remove(&w.s, 2, w.now);
+	sync_reconfigure(&w.s, &c, clock_at(&w, w.now));
+	T_EQ(sync_snapshot(&w.s)->sys.stratum, 7);
+}
+
 void
 test_sync(void)
 {
@@ -1371,4 +1405,5 @@ test_sync(void)
 	snapshot();
 	views();
 	sample_entry();
+	slots_and_reconfigure();
 }
