@@ -20,6 +20,8 @@ log_open(struct logger *lg, const char *ident, int to_stderr)
 	lg->stderr_prio = to_stderr ? LOG_DEBUG : -1;
 	lg->to_syslog = !to_stderr;
 	lg->fd = -1;
+	lg->file_dirfd = -1;
+	lg->file_name[0] = '\0';
 	lg->min_prio = LOG_INFO;
 	if (lg->to_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -35,17 +37,36 @@ log_open_file(struct logger *lg, const char *path)
 		return -1;
 	fd = sfile_open_append(dirfd, name);
 	e = errno;
-	(void)close(dirfd);
 	if (fd < 0) {
+		(void)close(dirfd);
 		errno = e;
 		return -1;
 	}
 	if (lg->fd >= 0)
 		(void)close(lg->fd);
+	if (lg->file_dirfd >= 0)
+		(void)close(lg->file_dirfd);
 	lg->fd = fd;
+	lg->file_dirfd = dirfd;
+	snprintf(lg->file_name, sizeof(lg->file_name), "%s", name);
 	if (lg->to_syslog)
 		closelog();
 	lg->to_syslog = 0;
+	return 0;
+}
+
+int
+log_reopen(struct logger *lg)
+{
+	int fd;
+
+	if (lg->fd < 0 || lg->file_dirfd < 0)
+		return 0;
+	fd = sfile_open_append(lg->file_dirfd, lg->file_name);
+	if (fd < 0)
+		return -1;
+	(void)close(lg->fd);
+	lg->fd = fd;
 	return 0;
 }
 
@@ -62,7 +83,10 @@ log_close(struct logger *lg)
 		closelog();
 	if (lg->fd >= 0)
 		(void)close(lg->fd);
+	if (lg->file_dirfd >= 0)
+		(void)close(lg->file_dirfd);
 	lg->fd = -1;
+	lg->file_dirfd = -1;
 	lg->to_syslog = 0;
 }
 

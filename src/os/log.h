@@ -18,6 +18,10 @@ struct logger {
 	int to_syslog;
 	int fd;       /* log file (O_APPEND), -1 none */
 	int min_prio; /* messages above this syslog priority are dropped */
+	/* The log file's directory, held open so that log_reopen finds
+	 * the path again after a change of root (-i); -1 none. */
+	int file_dirfd;
+	char file_name[256];
 };
 
 /* Set up *lg; to_stderr 0 opens syslog. */
@@ -30,6 +34,15 @@ void log_open(struct logger *lg, const char *ident, int to_stderr);
  * errno (the logger is then unchanged).
  */
 int log_open_file(struct logger *lg, const char *path);
+
+/*
+ * Open the log file's name again in its directory (held since
+ * log_open_file) and write there from now on: after logrotate moved it
+ * away, a fresh file of that name.  The old descriptor is closed only
+ * when the new one is open.  0 (also when there is no log file), or -1
+ * with errno, when lines keep going to the old file.
+ */
+int log_reopen(struct logger *lg);
 
 /* Copy lines of priority prio or more urgent (LOG_WARNING copies
  * warnings and errors, LOG_DEBUG everything) to stderr; -1 none. */
