@@ -15,6 +15,7 @@
 
 #include "cli/peers.h"
 #include "cli/query.h"
+#include "cli/reload.h"
 #include "cli/report.h"
 #include "cli/views.h"
 #include "core/ts.h"
@@ -41,6 +42,7 @@ usage(FILE *f)
 	    "       stratum sources [-v] [-n] [-j] [-h HOST] [-p PORT]\n"
 	    "       stratum tracking|status [-n] [-j] [-h HOST] [-p PORT]\n"
 	    "       stratum counters [-j] [-h HOST] [-p PORT]\n"
+	    "       stratum reload [-h HOST] [-p PORT] [--rundir DIR]\n"
 	    "options:\n"
 	    "  -p PORT      server port (default 123)\n"
 	    "  -c COUNT     requests per server address (default 4, max %d)\n"
@@ -258,6 +260,8 @@ main(int argc, char **argv)
 		return status_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "counters") == 0)
 		return counters_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "reload") == 0)
+		return reload_main(argc - 1, argv + 1);
 	if (argc < 2 ||
 	    (strcmp(argv[1], "query") != 0 && strcmp(argv[1], "sync") != 0)) {
 		if (argc >= 2)

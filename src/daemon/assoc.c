@@ -228,12 +228,9 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 	ctl_event_note(&a->sys_ev,
 	    sc.initial_freq_ppb != 0 ? CTL_SEV_FREQ_SET : CTL_SEV_FREQ_NOT_SET);
 	open_stats(a);
-	for (i = 0; i < c->n_sources; i++) {
-		a->names[i].cs = &c->sources[i];
-		a->names[i].lk.fd = -1;
-		a->names[i].retry_mono_ns = now;
-		a->names[i].backoff_s = RETRY_FIRST_S;
-	}
+	a->opts = *o;
+	for (i = 0; i < c->n_sources; i++)
+		asc_name_init(&a->names[i], &c->sources[i], now);
 	a->n_names = c->n_sources;
 	a->next_drift_mono_ns = now + DRIFT_EVERY_S * TS_NS_PER_S;
 }
@@ -871,6 +868,57 @@ const struct srv_sys *
 asc_sys(struct assoc *a, int64_t clock_ns)
 {
 	return sync_sys(&a->sync, clock_ns);
+}
+
+void
+asc_name_init(struct asc_name *n, const struct conf_source *cs, int64_t mono_ns)
+{
+	memset(n, 0, sizeof(*n));
+	n->cs = cs;
+	n->lk.fd = -1;
+	n->retry_mono_ns = mono_ns;
+	n->backoff_s = RETRY_FIRST_S;
+}
+
+void
+asc_drop(struct assoc *a, int i)
+{
+	const struct conf_source *cs = a->names[a->src[i].name].cs;
+
+	log_msg(a->log, LOG_INFO, "%s %s (%s) removed",
+	    conf_src_kind_name(cs->kind), cs->host, a->src[i].addr_str);
+	if (a->src[i].fd >= 0)
+		close(a->src[i].fd);
+	a->src[i].fd = -1;
+	sync_remove(&a->sync, i, clk_mono_now());
+	a->names[a->src[i].name].n_active--;
+}
+
+static int
+same_stats(const struct conf *x, const struct conf *y)
+{
+	return strcmp(x->statsdir, y->statsdir) == 0 &&
+	    x->statistics == y->statistics && x->n_filegens == y->n_filegens &&
+	    memcmp(x->filegens, y->filegens,
+	        x->n_filegens * sizeof(x->filegens[0])) == 0;
+}
+
+int
+asc_reconfigure(struct assoc *a, const struct conf *c)
+{
+	struct sync_cfg sc;
+	int reopen = !same_stats(a->conf, c);
+
+	sync_config(c, &a->opts, a->clk,
+	    (double)sync_freq_ppb(&a->sync) / 1000.0, &sc);
+	sync_reconfigure(&a->sync, &sc, clk_now(a->clk));
+	a->conf = c;
+	if (reopen) {
+		stats_close(&a->loopstats);
+		stats_close(&a->peerstats);
+		open_stats(a);
+	}
+	return reopen;
 }
 
 void

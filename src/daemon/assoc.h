@@ -70,6 +70,7 @@ struct assoc {
 	 * (daemon/ctlsrv, ctlsrv_note), clock steps carried out */
 	struct ctl_event sys_ev, src_ev[SYNC_MAX_SRC];
 	uint64_t clock_steps;
+	struct asc_opts opts;      /* -q, -g: kept for a reload */
 	int rnd_failed;            /* getrandom failing: nothing is sent */
 	int64_t rnd_retry_mono_ns; /* ...until it is tried again */
 };
@@ -97,6 +98,23 @@ void asc_on_timer(struct assoc *a);
 /* The system variables to serve, as of clock_ns (the request's receive
  * time on the served clock). */
 const struct srv_sys *asc_sys(struct assoc *a, int64_t clock_ns);
+
+/* A configuration line's entry, fresh: resolution due at once. */
+void asc_name_init(struct asc_name *n, const struct conf_source *cs,
+    int64_t mono_ns);
+
+/* Remove source i (in use): its request socket closed, the core told;
+ * logged as "server NAME (ADDR) removed". */
+void asc_drop(struct assoc *a, int i);
+
+/*
+ * Take the settings of a reloaded configuration c (which must outlive
+ * its use, like the first): the core's selection and discipline
+ * parameters (sync_reconfigure), the drift file's path, the statistics
+ * files when their settings changed.  The sources are the caller's
+ * (daemon/reload).  Returns 1 when the statistics files were reopened.
+ */
+int asc_reconfigure(struct assoc *a, const struct conf *c);
 
 /* Write the drift file and close everything. */
 void asc_close(struct assoc *a);

@@ -6,6 +6,7 @@
 #include "daemon/engine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 #include "core/rl.h"
 #include "core/ts.h"
 #include "daemon/ctlsrv.h"
+#include "daemon/policy.h"
+#include "daemon/reload.h"
 #include "nts/ef.h"
 #include "nts/sreq.h"
 #include "os/ifs.h"
@@ -44,6 +47,8 @@ struct eng_worker {
 	struct rl_entry *rl_slots; /* NULL: nobody is rate-limited */
 	struct udp_batch io;
 	struct eng_snap snap; /* the state this worker serves */
+	struct policy pol;    /* restrict and rate limits it applies */
+	uint64_t pol_gen;     /* of the policy copied */
 	struct srv_tmpl tmpl;
 	uint64_t gen;      /* of the snapshot copied */
 	uint64_t rng;      /* xorshift state for the ratelimit leak */
@@ -157,65 +162,6 @@ clock_kind(enum conf_clock c)
 	return CLK_NONE;
 }
 
-/* Every restrict line fits: a line is one entry, or two for a default or
- * source line without -4/-6.  A rule silently left out would be a hole. */
-_Static_assert(ACL_MAX_RULES >= 2 * CONF_MAX_RESTRICT,
-    "the acl table must hold every restrict line");
-
-static void
-acl_from_conf(struct acl *a, const struct conf *c)
-{
-	static const struct {
-		unsigned conf, acl;
-	} map[] = {
-		{ CONF_RES_IGNORE, ACL_IGNORE },
-		{ CONF_RES_NOQUERY, ACL_NOQUERY },
-		{ CONF_RES_NOMODIFY, ACL_NOMODIFY },
-		{ CONF_RES_NOSERVE, ACL_NOSERVE },
-		{ CONF_RES_NOPEER, ACL_NOPEER },
-		{ CONF_RES_KOD, ACL_KOD },
-		{ CONF_RES_LIMITED, ACL_LIMITED },
-		{ CONF_RES_NOTRAP, ACL_NOTRAP },
-		{ CONF_RES_NOTRUST, ACL_NOTRUST },
-		{ CONF_RES_NOMRULIST, ACL_NOMRULIST },
-	};
-	const struct conf_restrict *cr;
-	struct acl_rule r;
-	size_t i, k;
-
-	acl_init(a);
-	for (i = 0; i < c->n_restricts; i++) {
-		cr = &c->restricts[i];
-		memset(&r, 0, sizeof(r));
-		r.kind = cr->is_default ? ACL_RULE_DEFAULT
-		    : cr->is_source     ? ACL_RULE_SOURCE
-		                        : ACL_RULE_ADDR;
-		r.family = cr->family;
-		memcpy(r.addr, cr->addr, 16);
-		memcpy(r.mask, cr->mask, 16);
-		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
-			if (cr->flags & map[k].conf)
-				r.flags |= map[k].acl;
-		/* cannot fail: see the static assertion below */
-		(void)acl_add(a, &r, cr->unrestrict);
-	}
-}
-
-/* Rate limiting can apply to someone: `ratelimit` (everyone) or a
- * restrict line with `limited`. */
-static int
-any_limiting(const struct engine *e)
-{
-	size_t i;
-
-	if (e->conf->ratelimit_enabled)
-		return 1;
-	for (i = 0; i < e->acl.n; i++)
-		if (e->acl.rules[i].flags & ACL_LIMITED)
-			return 1;
-	return 0;
-}
-
 void
 eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
     const struct asc_opts *o)
@@ -232,13 +178,16 @@ eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
 	log_msg(lg, LOG_INFO, "proto: precision = %.3f usec (%d)",
 	    ts_to_s(ts_log2_ns(prec)) * 1e6, prec);
 	log_msg(lg, LOG_INFO, "clock backend %s", clk_kind_name(e->clk.kind));
-	acl_from_conf(&e->acl, c);
-	e->limiting = any_limiting(e);
+	policy_from_conf(&e->pol, c);
+	atomic_store(&e->pol_gen, 1);
 	e->plain_io = plain != NULL && strcmp(plain, "1") == 0;
 	e->n_workers = c->workers > 0 ? c->workers : 1;
 	e->start_mono_ns = clk_mono_now();
 	pthread_mutex_init(&e->pub_lock, NULL);
 	pthread_mutex_init(&e->state_lock, NULL);
+	e->reload_key.dirfd = -1;
+	if (pipe2(e->wake, O_NONBLOCK | O_CLOEXEC) != 0)
+		e->wake[0] = e->wake[1] = -1; /* workers 1 needs none */
 	asc_init(&e->asc, c, lg, &e->clk, o);
 }
 
@@ -414,21 +363,45 @@ seed64(void)
 	return v | 1;
 }
 
-/* Each worker's own state: allocated once at start, never per packet. */
+/*
+ * Copy the engine's current policy (under pub_lock: the main thread may
+ * be replacing it) and, when its rate limits differ from what the
+ * worker's table was set up for, start the table afresh with them.  Run
+ * by the worker itself before a batch, so the table is never touched by
+ * two threads.  -1 when a table is needed and cannot be allocated: then
+ * nobody is limited, as the old code did without one.
+ */
+static int
+adopt_policy(struct eng_worker *w)
+{
+	struct engine *e = w->e;
+	int same;
+
+	pthread_mutex_lock(&e->pub_lock);
+	same = w->pol_gen != 0 && policy_same_limits(&w->pol, &e->pol);
+	w->pol = e->pol;
+	w->pol_gen = atomic_load(&e->pol_gen);
+	pthread_mutex_unlock(&e->pub_lock);
+	if (same || !w->pol.limiting)
+		return 0;
+	if (w->rl_slots == NULL)
+		w->rl_slots = calloc(ENG_RL_SLOTS, sizeof(*w->rl_slots));
+	if (w->rl_slots == NULL)
+		return -1;
+	memset(w->rl_slots, 0, ENG_RL_SLOTS * sizeof(*w->rl_slots));
+	(void)rl_init(&w->rl, &w->pol.rl, w->rl_slots, ENG_RL_SLOTS, seed64(),
+	    seed64());
+	return 0;
+}
+
+/* Each worker's own state: allocated once at start, never per packet
+ * (the rate-limit table: when a policy first limits someone). */
 static int
 alloc_workers(struct engine *e)
 {
-	struct rl_cfg rc = { .kind = RL_DISCARD,
-		.average_log2 = e->conf->discard_average_log2,
-		.minimum_s = e->conf->discard_minimum_s };
 	struct eng_worker *w;
 	int k;
 
-	if (e->conf->ratelimit_enabled)
-		rc = (struct rl_cfg){ .kind = RL_RATELIMIT,
-			.average_log2 = e->conf->ratelimit_interval_log2,
-			.burst = e->conf->ratelimit_burst,
-			.leak_log2 = e->conf->ratelimit_leak_log2 };
 	e->workers = calloc((size_t)e->n_workers, sizeof(*e->workers));
 	if (e->workers == NULL)
 		return -1;
@@ -438,13 +411,8 @@ alloc_workers(struct engine *e)
 		w->id = k;
 		w->rng = seed64();
 		udp_batch_init(&w->io, e->plain_io);
-		if (!e->limiting)
-			continue;
-		w->rl_slots = calloc(ENG_RL_SLOTS, sizeof(*w->rl_slots));
-		if (w->rl_slots == NULL)
+		if (adopt_policy(w) != 0)
 			return -1;
-		(void)rl_init(&w->rl, &rc, w->rl_slots, ENG_RL_SLOTS, seed64(),
-		    seed64());
 	}
 	return 0;
 }
@@ -517,7 +485,7 @@ source_addrs(struct engine *e, struct eng_snap *s)
 	int i;
 
 	s->n_src = 0;
-	if (!e->acl.has_source)
+	if (!e->pol.acl.has_source)
 		return;
 	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		if (!sync_src_in_use(&e->asc.sync, i))
@@ -618,6 +586,8 @@ refresh(struct eng_worker *w, int64_t rx_real_ns)
 		adopt(w, &s, w->gen == 0);
 		w->gen = g;
 	}
+	if (atomic_load(&e->pol_gen) != w->pol_gen)
+		(void)adopt_policy(w);
 	if (w->snap.ref_is_now)
 		srv_tmpl_set_ref(&w->tmpl,
 		    clk_from_real(&w->snap.clk, rx_real_ns));
@@ -709,7 +679,7 @@ limit(struct eng_worker *w, unsigned flags, int fam, const uint8_t *addr,
     int64_t mono_ns)
 {
 	if (w->rl_slots == NULL ||
-	    (!(flags & ACL_LIMITED) && !w->e->conf->ratelimit_enabled))
+	    (!(flags & ACL_LIMITED) && !w->pol.ratelimit_enabled))
 		return ENG_N_CTR;
 	switch (rl_check(&w->rl, fam, addr, mono_ns, rand32(w),
 	    (flags & ACL_KOD) != 0)) {
@@ -854,8 +824,8 @@ decide(struct eng_worker *w, int fd, const struct udp_msg *m, int64_t mono_ns,
 	fam = peer_addr(&m->peer, &addr);
 	if (fam == 0)
 		return ENG_DROP_SHORT;
-	flags = acl_flags(&w->e->acl, fam, addr,
-	    w->e->acl.has_source && is_source(&w->snap, fam, addr));
+	flags = acl_flags(&w->pol.acl, fam, addr,
+	    w->pol.acl.has_source && is_source(&w->snap, fam, addr));
 	(void)pkt_peek(m->buf, m->len, &ver, &mode);
 	if (mode != PKT_MODE_CONTROL)
 		count_version(w, ver, mode);
@@ -914,12 +884,76 @@ is_loopback(const struct udp_peer *p)
 /* A restrict line names this address (not default): mode 6 may go to it
  * (core/acl, acl_named). */
 static int
-named(const struct engine *e, const struct udp_peer *p)
+named(const struct eng_worker *w, const struct udp_peer *p)
 {
 	const uint8_t *a = NULL;
 	int fam = peer_addr(p, &a);
 
-	return fam != 0 && acl_named(&e->acl, fam, a);
+	return fam != 0 && acl_named(&w->pol.acl, fam, a);
+}
+
+/* Send one mode 6 answer (fragments of text, or an error when text is
+ * NULL) to req's sender on fd.  Any thread. */
+static void
+ctl_answer(int fd, const struct ctl_msg *req, const struct udp_peer *to,
+    const char *text, size_t len, enum ctl_err err)
+{
+	uint8_t d[CTL_DGRAM_MAX];
+	size_t k, n, dl;
+
+	if (text == NULL) {
+		if ((dl = ctl_error(req, 0, err, d, sizeof(d))) > 0)
+			(void)udp_send(fd, d, dl, to);
+		return;
+	}
+	n = ctl_frag_count(len);
+	for (k = 0; k < n; k++)
+		if ((dl = ctl_frag(req, 0, 0, (const uint8_t *)text, len, k, d,
+		         sizeof(d))) > 0)
+			(void)udp_send(fd, d, dl, to);
+}
+
+/*
+ * `stratum reload` (daemon/ctlreload): from loopback only, with the
+ * secret.  A refusal is answered here; an accepted request is handed to
+ * the main thread, which reloads and answers (eng_run).  Returns
+ * ENG_N_CTR when m is not a reload request.
+ */
+static enum eng_ctr
+reload_request(struct eng_worker *w, int fd, const struct udp_msg *m)
+{
+	struct engine *e = w->e;
+	struct ctl_msg cm;
+	int busy = 0;
+
+	if (ctl_parse(m->buf, m->len, &cm) != 0 || !ctlreload_is(&cm))
+		return ENG_N_CTR;
+	if (cm.more || cm.offset != 0)
+		return ENG_DROP_CONTROL;
+	if (!is_loopback(&m->peer) ||
+	    !ctlreload_authorised(&e->reload_key, &cm)) {
+		ctl_answer(fd, &cm, &m->peer, NULL, 0, CTL_ERR_PERMISSION);
+		return ENG_CONTROL;
+	}
+	if (e->n_workers > 1)
+		pthread_mutex_lock(&e->state_lock);
+	if (e->reload_req.pending) {
+		busy = 1;
+	} else {
+		e->reload_req = (struct eng_reload_req){ .pending = 1,
+			.fd = fd,
+			.peer = m->peer,
+			.msg = cm };
+		e->reload_req.msg.data = NULL;
+		e->reload_req.msg.count = 0;
+	}
+	if (e->n_workers > 1)
+		pthread_mutex_unlock(&e->state_lock);
+	if (busy)
+		ctl_answer(fd, &cm, &m->peer, "reload: busy\n", 13, 0);
+	else if (e->n_workers > 1 && write(e->wake[1], "r", 1) < 0)
+		(void)0; /* full: the main thread is being woken already */
+	return ENG_CONTROL;
 }
 
 /*
@@ -933,10 +967,11 @@ static enum eng_ctr
 control(struct eng_worker *w, int fd, const struct udp_msg *m)
 {
 	struct engine *e = w->e;
+	enum eng_ctr c;
 	int64_t mono;
 	int k, n;
 
-	if (!is_loopback(&m->peer) && !named(e, &m->peer))
+	if (!is_loopback(&m->peer) && !named(w, &m->peer))
 		return ENG_DROP_CTL_REMOTE;
 	mono = clk_mono_now();
 	if (mono - w->ctl_window_mono_ns >= TS_NS_PER_S) {
@@ -945,6 +980,8 @@ control(struct eng_worker *w, int fd, const struct udp_msg *m)
 	}
 	if (w->ctl_sent >= ENG_CTL_PER_S)
 		return ENG_DROP_CONTROL;
+	if ((c = reload_request(w, fd, m)) != ENG_N_CTR)
+		return c;
 	if (e->n_workers > 1)
 		pthread_mutex_lock(&e->state_lock);
 	n = ctlsrv_answer(e, m->buf, m->len, &w->ctl);
@@ -962,13 +999,14 @@ control(struct eng_worker *w, int fd, const struct udp_msg *m)
 static void
 serve_batch(struct eng_worker *w, const struct eng_sock *s, int fd, int n)
 {
-	int64_t mono = w->e->limiting ? clk_mono_now() : 0, tx;
+	int64_t mono, tx;
 	uint64_t errors = 0;
 	enum eng_ctr c;
 	int i, k = 0, kods = 0, sent;
 	size_t len;
 
 	refresh(w, w->m[0].rx_real_ns);
+	mono = w->pol.limiting ? clk_mono_now() : 0; /* policy of this batch */
 	for (i = 0; i < n; i++) {
 		ctr_add(w, ENG_RECEIVED, 1);
 		if (s->ifname[0] == '\0') {
@@ -1127,7 +1165,83 @@ timeout_ms(const struct engine *e, int64_t spread_next)
 	return (int)(left / 1000000 + 1);
 }
 
-#define ENG_MAX_FDS (ENG_MAX_SOCKS + SYNC_MAX_SRC + CONF_MAX_SOURCES)
+/* Changed interface rules: not applied to open sockets yet. */
+static void
+restart_ifrules(struct engine *e, struct reload_report *r)
+{
+	(void)e;
+	reload_restart(r, "interface rules");
+}
+
+#define ENG_MAX_FDS (ENG_MAX_SOCKS + SYNC_MAX_SRC + CONF_MAX_SOURCES + 1)
+#define ENG_TAG_WAKE INT32_MAX /* asc_pollfds' tags are slots and -names */
+
+static void
+drain_wake(int fd)
+{
+	char b[64];
+
+	while (read(fd, b, sizeof(b)) > 0)
+		;
+}
+
+/* SIGHUP or `stratum reload`: main's reload function, then the answer
+ * to a waiting `stratum reload`. */
+static void
+run_reload(struct engine *e)
+{
+	static struct reload_report r; /* main thread only; large */
+	static char text[RELOAD_TEXT_MAX + 32];
+	struct eng_reload_req *q = &e->reload_req;
+	int rc = -1, n;
+
+	reload_report_init(&r);
+	if (e->reload != NULL)
+		rc = e->reload(e->reload_ctx, &r);
+	else
+		reload_line(&r, "reload: not possible in this mode");
+	if (q->pending) {
+		/* The first line says what happened, the rest why. */
+		n = snprintf(text, sizeof(text), "reload: %s\n%s",
+		    rc == 0 ? "applied" : "rejected", r.text);
+		if (n > (int)sizeof(text) - 1)
+			n = (int)sizeof(text) - 1;
+		ctl_answer(q->fd, &q->msg, &q->peer, text, (size_t)n, 0);
+	}
+	q->pending = 0;
+}
+
+void
+eng_reconfigure(struct engine *e, const struct conf *nc,
+    struct reload_report *r)
+{
+	static struct policy p; /* main thread only; large */
+	int acl, lim;
+
+	policy_from_conf(&p, nc);
+	acl = !policy_same_acl(&e->pol, &p);
+	lim = !policy_same_limits(&e->pol, &p);
+	if (acl || lim) {
+		/* Workers copy it before their next batch: no datagram is
+		 * judged by half of each. */
+		pthread_mutex_lock(&e->pub_lock);
+		e->pol = p;
+		atomic_fetch_add(&e->pol_gen, 1);
+		pthread_mutex_unlock(&e->pub_lock);
+	}
+	if (acl)
+		reload_changed(r, "restrict rules changed");
+	if (lim)
+		reload_changed(r, "rate limits changed");
+	reload_restart_settings(e->conf, nc, r);
+	reload_sources(&e->asc, nc, r);
+	reload_core_settings(e->conf, nc, r);
+	if (asc_reconfigure(&e->asc, nc))
+		reload_changed(r, "statistics files reopened");
+	if (!reload_same_ifrules(e->conf, nc))
+		restart_ifrules(e, r);
+	e->conf = nc;
+}
 
 int
 eng_run(struct engine *e, volatile sig_atomic_t *stop,
@@ -1151,7 +1265,13 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 			pfd[i] = (struct pollfd){ .fd = e->socks[i].fd,
 				.events = POLLIN };
 		n = ns +
-		    asc_pollfds(&e->asc, pfd + ns, tag + ns, ENG_MAX_FDS - ns);
+		    asc_pollfds(&e->asc, pfd + ns, tag + ns,
+		        ENG_MAX_FDS - ns - 1);
+		if (e->wake[0] >= 0) {
+			pfd[n] = (struct pollfd){ .fd = e->wake[0],
+				.events = POLLIN };
+			tag[n++] = ENG_TAG_WAKE;
+		}
 		pthread_mutex_unlock(&e->state_lock);
 		r = poll(pfd, (nfds_t)n, timeout_ms(e, spread_next));
 		pthread_mutex_lock(&e->state_lock);
@@ -1166,14 +1286,14 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 				continue;
 			if (i < ns)
 				drain(&e->workers[0], i);
+			else if (tag[i] == ENG_TAG_WAKE)
+				drain_wake(e->wake[0]);
 			else
 				asc_on_ready(&e->asc, tag[i]);
 		}
-		if (*hup) {
+		if (*hup || e->reload_req.pending) {
 			*hup = 0;
-			log_msg(e->log, LOG_NOTICE,
-			    "SIGHUP: configuration reload is not implemented "
-			    "in this version; ignored");
+			run_reload(e);
 		}
 		clk_tick(&e->clk, clk_mono_now());
 		if (asc_next_timer(&e->asc) <= clk_mono_now())
@@ -1270,4 +1390,8 @@ eng_close(struct engine *e)
 	e->workers = NULL;
 	pthread_mutex_destroy(&e->pub_lock);
 	pthread_mutex_destroy(&e->state_lock);
+	if (e->wake[0] >= 0) {
+		close(e->wake[0]);
+		close(e->wake[1]);
+	}
 }

@@ -33,7 +33,10 @@
 #include "conf/conf.h"
 #include "core/acl.h"
 #include "core/srv.h"
+#include "ctl/ctl.h"
 #include "daemon/assoc.h"
+#include "daemon/ctlreload.h"
+#include "daemon/policy.h"
 #include "daemon/spreader.h"
 #include "nts/kesrv.h"
 #include "os/clk.h"
@@ -116,6 +119,16 @@ struct eng_snap {
 };
 
 struct eng_worker;
+struct reload_report;
+
+/* A `stratum reload` request a serving thread took: answered by the main
+ * thread once the reload is done, on the socket it came in on. */
+struct eng_reload_req {
+	int pending;
+	int fd;
+	struct udp_peer peer;
+	struct ctl_msg msg; /* header echoed; no data */
+};
 
 struct engine {
 	const struct conf *conf;
@@ -124,8 +137,11 @@ struct engine {
 	struct assoc asc;
 	struct eng_sock socks[ENG_MAX_SOCKS];
 	size_t n_socks;
-	struct acl acl;
-	int limiting;      /* some client can be rate-limited */
+	/* The restrict and rate-limit policy (main thread's copy); a new
+	 * one is written under pub_lock and pol_gen bumped, and each
+	 * worker copies it before its next batch (adopt_policy). */
+	struct policy pol;
+	atomic_uint_fast64_t pol_gen;
 	struct kesrv *nts; /* NTS server keys (main sets it), NULL: none */
 	int plain_io;      /* STRATUM_PLAIN_IO=1: no recvmmsg/sendmmsg */
 	struct eng_worker *workers;
@@ -141,6 +157,14 @@ struct engine {
 	int threads_started;
 	struct spreader spreader; /* workers > 1: one thread or all */
 	int64_t start_mono_ns;    /* eng_init: mode 6's ss_uptime */
+	/* Reload (SIGHUP, `stratum reload`): main's function, run by
+	 * eng_run in the main thread holding state_lock; 0 applied, -1
+	 * rejected.  NULL: reload not possible. */
+	int (*reload)(void *ctx, struct reload_report *r);
+	void *reload_ctx;
+	struct ctlreload_key reload_key;
+	struct eng_reload_req reload_req; /* under state_lock */
+	int wake[2]; /* pipe: a worker wakes the main thread's poll */
 };
 
 /* Prepare the engine from a loaded configuration (no sockets yet); the
@@ -154,8 +178,8 @@ void eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
 int eng_open_sockets(struct engine *e);
 
 /* Serve and sync until *stop becomes non-zero or the client half wants
- * to exit (-q done, panic).  A set *hup is logged (reload is not
- * implemented yet) and cleared.  Returns the exit status: 0, or 1 on a fatal
+ * to exit (-q done, panic).  A set *hup (SIGHUP) or a `stratum reload`
+ * request runs e->reload; *hup is cleared.  Returns the exit status: 0, or 1 on a fatal
  * poll error or a panic. */
 int eng_run(struct engine *e, volatile sig_atomic_t *stop,
     volatile sig_atomic_t *hup);
@@ -163,6 +187,15 @@ int eng_run(struct engine *e, volatile sig_atomic_t *stop,
 /* Every worker's counters summed into *out; safe from any thread (a
  * counter being bumped meanwhile may be one behind). */
 void eng_counters_sum(const struct engine *e, struct eng_counters *out);
+/*
+ * Apply a reloaded configuration nc (which outlives its use, like the
+ * first one): the restrict and rate-limit policy (published to the
+ * serving threads as a new generation), the sources (daemon/reload),
+ * the core's settings, statistics files.  What changed and what needs a
+ * restart goes into r.  Main thread, holding state_lock.
+ */
+void eng_reconfigure(struct engine *e, const struct conf *nc,
+    struct reload_report *r);
 
 /* Stop the workers, close sockets and log the counters. */
 void eng_close(struct engine *e);

@@ -29,7 +29,9 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "daemon/ctlreload.h"
 #include "daemon/engine.h"
+#include "daemon/reload.h"
 #include "daemon/skey.h"
 #include "daemon/version.h"
 #include "os/ifs.h"
@@ -89,6 +91,8 @@ usage(FILE *f)
 	    "  -s DIR        statistics directory (statsdir)\n"
 	    "  -f FILE       drift file (driftfile)\n"
 	    "  -k FILE       key file (keys)\n"
+	    "  --rundir DIR  where the `stratum reload` secret is written\n"
+	    "                (default " CTLRELOAD_DEFAULT_DIR ")\n"
 	    "  -V, --version print the version and exit\n"
 	    "  -h, --help    print this help and exit\n");
 }
@@ -111,7 +115,8 @@ struct opts {
 	int raise_prio;
 	int no_virtual;
 	int slew_only;
-	int seccomp; /* -1: as the configuration says */
+	int seccomp;        /* -1: as the configuration says */
+	const char *rundir; /* --rundir: where reload.key goes */
 	struct asc_opts asc;
 };
 
@@ -206,6 +211,9 @@ opt_arg(struct opts *o, int ch, const char *arg)
 	case 'k':
 		o->keyfile = arg;
 		break;
+	case 'R':
+		o->rundir = arg;
+		break;
 	case 'I':
 		if (o->n_ifaces >= MAX_IFACE_ARGS)
 			return bad_arg("too many -I options (limit 8):", arg);
@@ -269,6 +277,7 @@ opt_flag(struct opts *o, int ch)
 
 static const struct option long_opts[] = {
 	{ "check", no_argument, NULL, 'C' },
+	{ "rundir", required_argument, NULL, 'R' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "configfile", required_argument, NULL, 'c' },
@@ -298,7 +307,9 @@ parse_args(int argc, char **argv, struct opts *o)
 {
 	int ch, r;
 
-	*o = (struct opts){ .conf_path = DEFAULT_CONF, .seccomp = -1 };
+	*o = (struct opts){ .conf_path = DEFAULT_CONF,
+		.seccomp = -1,
+		.rundir = CTLRELOAD_DEFAULT_DIR };
 	opterr = 0;
 	while (
 	    (ch = getopt_long(argc, argv, OPTSTRING, long_opts, NULL)) != -1) {
@@ -562,9 +573,16 @@ struct run {
 	struct proc_detach det;
 	struct priv_user user;
 	struct notify notify;
+	struct ctlreload_key key;
 	int devnull;
 	struct kesrv ke; /* the NTS-KE server and cookie keys */
 	int has_ke;
+	/* Reload: the configuration in use is conf[cur]; the other is
+	 * where the next one is read, and becomes current if it is good. */
+	struct conf *conf[2];
+	int cur;
+	const struct opts *o;
+	struct engine *e;
 };
 
 static int
@@ -621,6 +639,22 @@ nts_listen(struct run *r, struct engine *e)
 	return kesrv_listen(&r->ke, a, n) < 0 ? -1 : 0;
 }
 
+/* The `stratum reload` secret, readable by root and the user we run as;
+ * without it SIGHUP still reloads. */
+static void
+open_key(struct run *r, const struct opts *o)
+{
+	long uid = o->user ? (long)r->user.uid : -1;
+	long gid = o->user ? (long)r->user.gid : -1;
+
+	r->key.dirfd = -1;
+	if (ctlreload_key_init(&r->key, o->rundir, uid, gid) != 0)
+		log_msg(&r->lg, LOG_INFO,
+		    "stratum reload: cannot write %s/%s (%s); SIGHUP still "
+		    "reloads",
+		    o->rundir, CTLRELOAD_KEY_FILE, strerror(errno));
+}
+
 /* Before the engine: what needs the host's file system and root. */
 static int
 prepare(struct run *r, const struct conf *c, const struct opts *o)
@@ -645,6 +679,7 @@ prepare(struct run *r, const struct conf *c, const struct opts *o)
 	if (notify_open(&r->notify) != 0)
 		log_msg(&r->lg, LOG_WARNING, "NOTIFY_SOCKET: %s; not notifying",
 		    strerror(errno));
+	open_key(r, o);
 	if (!o->foreground && chdir("/") != 0)
 		return -1;
 	if (o->raise_prio && setpriority(PRIO_PROCESS, 0, -10) != 0)
@@ -664,6 +699,124 @@ prepare(struct run *r, const struct conf *c, const struct opts *o)
 		    o->jail, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* ---- reload (SIGHUP, `stratum reload`) ---- */
+
+/* The configuration's errors, logged and reported; warnings logged. */
+static void
+report_diags(struct run *r, const struct conf *c, struct reload_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_diags; i++) {
+		log_msg(&r->lg,
+		    c->diags[i].level == CONF_ERROR ? LOG_ERR : LOG_WARNING,
+		    "%s", c->diags[i].text);
+		if (c->diags[i].level == CONF_ERROR)
+			reload_line(rep, "%s", c->diags[i].text);
+	}
+}
+
+/* Keys are read once, at start (the file may be root's alone): a
+ * source's `key N` must name a key the running daemon trusts. */
+static int
+check_source_keys(struct run *r, const struct conf *nc,
+    struct reload_report *rep)
+{
+	const struct skey *k = r->o->asc.skey;
+	int bad = 0;
+	size_t i;
+
+	for (i = 0; i < nc->n_sources; i++) {
+		const struct conf_source *cs = &nc->sources[i];
+
+		if (cs->key_id == 0 ||
+		    (k != NULL && k->enabled &&
+		        keys_trusted(&k->keys, cs->key_id) != NULL))
+			continue;
+		log_msg(&r->lg, LOG_ERR,
+		    "%s:%d: %s %s: key %lu is not a trusted key of the "
+		    "running daemon (keys are read at start: restart to "
+		    "change them)",
+		    r->o->conf_path, cs->line, conf_src_kind_name(cs->kind),
+		    cs->host, (unsigned long)cs->key_id);
+		reload_line(rep,
+		    "%s:%d: key %lu is not a trusted key of the "
+		    "running daemon",
+		    r->o->conf_path, cs->line, (unsigned long)cs->key_id);
+		bad = 1;
+	}
+	if (bad)
+		log_msg(&r->lg, LOG_ERR,
+		    "reload: keeping the running configuration");
+	return bad ? -1 : 0;
+}
+
+/* Read the file again into the spare slot; -1 with the errors logged
+ * and reported when it is not usable. */
+static int
+reread(struct run *r, struct conf *nc, struct reload_report *rep)
+{
+	int rc;
+
+	conf_init(nc);
+	rc = conf_load_file(nc, r->o->conf_path);
+	report_diags(r, nc, rep);
+	if (rc != 0) {
+		log_msg(&r->lg, LOG_ERR,
+		    "reload: %s has %zu error(s); keeping the running "
+		    "configuration",
+		    r->o->conf_path, nc->n_errors);
+		return -1;
+	}
+	if (check_source_keys(r, nc, rep) != 0)
+		return -1;
+	/* The command line's changes, as at start.  Its messages go to
+	 * stderr (/dev/null once detached); they were checked at start, so
+	 * only a file that now has too many interface rules fails. */
+	if (apply_opts(nc, r->o) != 0) {
+		log_msg(&r->lg, LOG_ERR,
+		    "reload: the command line's options do not apply to the "
+		    "new configuration; keeping the running one");
+		reload_line(rep, "the command line's options do not apply");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+do_reload(void *ctx, struct reload_report *rep)
+{
+	struct run *r = ctx;
+	struct conf *nc = r->conf[r->cur ^ 1];
+	char sum[512];
+
+	notify_send(&r->notify, "RELOADING=1\nMONOTONIC_USEC=%lld\n",
+	    (long long)(clk_mono_now() / 1000));
+	if (log_reopen(&r->lg) != 0)
+		log_msg(&r->lg, LOG_WARNING,
+		    "cannot reopen the log file: %s; writing to the old one",
+		    strerror(errno));
+	log_msg(&r->lg, LOG_NOTICE, "reload: reading %s", r->o->conf_path);
+	if (reread(r, nc, rep) != 0) {
+		notify_send(&r->notify, "READY=1\n");
+		return -1;
+	}
+	eng_reconfigure(r->e, nc, rep);
+	r->cur ^= 1;
+	reload_summary(rep, sum, sizeof(sum));
+	log_msg(&r->lg, LOG_NOTICE, "%s", sum);
+	reload_line(rep, "%s", sum);
+	if (rep->restart[0]) {
+		log_msg(&r->lg, LOG_WARNING,
+		    "reload: %s changed; needs a restart to take effect",
+		    rep->restart);
+		reload_line(rep, "%s changed; needs a restart to take effect",
+		    rep->restart);
+	}
+	notify_send(&r->notify, "READY=1\n");
 	return 0;
 }
 
@@ -716,6 +869,11 @@ serve(struct run *r, struct conf *c, const struct opts *o)
 	eng_init(&e, c, &r->lg, &o->asc);
 	e.asc.notify = &r->notify;
 	e.nts = r->has_ke ? &r->ke : NULL;
+	e.reload = do_reload;
+	e.reload_ctx = r;
+	e.reload_key = r->key;
+	e.reload_key.dirfd = -1; /* run's to close */
+	r->e = &e;
 	if (eng_open_sockets(&e) < 0) {
 		explain_bind(&r->lg, c->port);
 		eng_close(&e);
@@ -759,7 +917,8 @@ serve(struct run *r, struct conf *c, const struct opts *o)
 int
 main(int argc, char **argv)
 {
-	static struct conf c; /* large; kept off the stack */
+	static struct conf confs[2]; /* large; kept off the stack */
+	struct conf *cp = &confs[0];
 	static struct skey keys;
 	struct run r;
 	struct opts o;
@@ -768,18 +927,18 @@ main(int argc, char **argv)
 	proc_close_inherited();
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
-	if (load_conf(&c, o.conf_path) != 0) {
+	if (load_conf(cp, o.conf_path) != 0) {
 		fprintf(stderr, "stratumd: %s: %zu error(s); not started\n",
-		    o.conf_path, c.n_errors);
+		    o.conf_path, cp->n_errors);
 		return 1;
 	}
-	if (apply_opts(&c, &o) != 0) {
+	if (apply_opts(cp, &o) != 0) {
 		fprintf(stderr, "stratumd: not started\n");
 		return 1;
 	}
 	/* Now, before the privilege drop and -i: the key file is for root
 	 * alone to read. */
-	if (skey_setup(&keys, &c) != 0) {
+	if (skey_setup(&keys, cp) != 0) {
 		fprintf(stderr, "stratumd: %s: key error(s); not started\n",
 		    o.conf_path);
 		return 1;
@@ -787,24 +946,28 @@ main(int argc, char **argv)
 	o.asc.skey = &keys;
 	if (o.check_only) {
 		printf("%s: configuration OK (%zu warning(s))\n", o.conf_path,
-		    c.n_warnings + (size_t)keys.n_warn);
+		    cp->n_warnings + (size_t)keys.n_warn);
 		return 0;
 	}
 	memset(&r, 0, sizeof(r));
-	if (prepare(&r, &c, &o) != 0) {
+	r.conf[0] = &confs[0];
+	r.conf[1] = &confs[1];
+	r.o = &o;
+	if (prepare(&r, cp, &o) != 0) {
 		fprintf(stderr, "stratumd: not started\n");
 		return 1;
 	}
 	log_msg(&r.lg, LOG_NOTICE, "stratumd %s: starting", STRATUM_VERSION);
 	log_cmdline(&r.lg, argc, argv);
-	if (!o.foreground || c.logfile[0])
+	if (!o.foreground || cp->logfile[0])
 		skey_log_warnings(&keys, &r.lg);
-	rc = serve(&r, &c, &o);
+	rc = serve(&r, cp, &o);
 	skey_close(&keys);
 	if (rc < 0) {
 		log_msg(&r.lg, LOG_ERR, "not started");
 		rc = 1;
 	}
+	ctlreload_key_close(&r.key);
 	log_close(&r.lg);
 	return rc;
 }
