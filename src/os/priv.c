@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +94,21 @@ priv_chroot(const char *dir)
 	return chdir("/");
 }
 
+/* The capability bits (all below 32) that keep asks for. */
+static uint32_t
+kept_caps(unsigned keep)
+{
+	uint32_t m = 0;
+
+	if (keep & PRIV_KEEP_TIME)
+		m |= 1U << CAP_SYS_TIME;
+	if (keep & PRIV_KEEP_BIND)
+		m |= 1U << CAP_NET_BIND_SERVICE;
+	return m;
+}
+
 static int
-set_caps(int keep_time)
+set_caps(unsigned keep)
 {
 	struct __user_cap_header_struct h = { .version =
 		                                  _LINUX_CAPABILITY_VERSION_3,
@@ -102,22 +116,20 @@ set_caps(int keep_time)
 	struct __user_cap_data_struct d[2];
 
 	memset(d, 0, sizeof(d));
-	if (keep_time) {
-		d[0].effective = 1U << CAP_SYS_TIME;
-		d[0].permitted = 1U << CAP_SYS_TIME;
-	}
+	d[0].effective = kept_caps(keep);
+	d[0].permitted = kept_caps(keep);
 	return (int)syscall(SYS_capset, &h, d);
 }
 
 /* Drop what we can from the bounding set (needs CAP_SETPCAP; without it,
  * e.g. already unprivileged, nothing to do). */
 static void
-drop_bounding(int keep_time)
+drop_bounding(unsigned keep)
 {
 	int c;
 
 	for (c = 0; c < 64; c++) {
-		if (keep_time && c == CAP_SYS_TIME)
+		if (c < 32 && (kept_caps(keep) & (1U << c)))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno == EINVAL)
 			break; /* past the kernel's last capability */
@@ -132,20 +144,20 @@ fail(char *err, size_t cap, const char *what)
 }
 
 int
-priv_drop(const struct priv_user *u, int keep_time, char *err, size_t cap)
+priv_drop(const struct priv_user *u, unsigned keep, char *err, size_t cap)
 {
 	uid_t r, e, s;
 
-	if (keep_time && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+	if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
 		return fail(err, cap, "prctl(PR_SET_KEEPCAPS)");
-	drop_bounding(keep_time);
+	drop_bounding(keep);
 	if (setgroups(1, &u->gid) != 0)
 		return fail(err, cap, "setgroups");
 	if (setresgid(u->gid, u->gid, u->gid) != 0)
 		return fail(err, cap, "setresgid");
 	if (setresuid(u->uid, u->uid, u->uid) != 0)
 		return fail(err, cap, "setresuid");
-	if (set_caps(keep_time) != 0)
+	if (set_caps(keep) != 0)
 		return fail(err, cap, "capset");
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);

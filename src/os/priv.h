@@ -29,15 +29,20 @@ int priv_parse_user(const char *spec, struct priv_user *u, char *err,
 /* chroot(dir) and chdir("/").  0, or -1 with errno. */
 int priv_chroot(const char *dir);
 
+#define PRIV_KEEP_TIME 1u /* CAP_SYS_TIME: steering the clock */
+#define PRIV_KEEP_BIND \
+	2u /* CAP_NET_BIND_SERVICE: port < 1024 on
+			     addresses that appear later */
+
 /*
  * Become u: supplementary groups set to u->gid only, then gid and uid
- * (real, effective, saved).  Keeps CAP_SYS_TIME (permitted and effective)
- * when keep_time is set, and no capability otherwise; every other
+ * (real, effective, saved).  Keeps the capabilities keep names
+ * (PRIV_KEEP_*, permitted and effective) and no other; every other
  * capability also leaves the bounding set where we may drop it.  Fails
  * (-1, reason in err) if any step fails or if regaining the old uid is
  * still possible afterwards.
  */
-int priv_drop(const struct priv_user *u, int keep_time, char *err, size_t cap);
+int priv_drop(const struct priv_user *u, unsigned keep, char *err, size_t cap);
 
 /* PR_SET_NO_NEW_PRIVS: nothing we exec could gain privileges.  0 or -1. */
 int priv_no_new_privs(void);

@@ -711,7 +711,8 @@ priv(const char *spec, const char *keep)
 	FILE *fp;
 
 	if (priv_parse_user(spec, &u, err, sizeof(err)) != 0 ||
-	    priv_drop(&u, strcmp(keep, "1") == 0, err, sizeof(err)) != 0 ||
+	    priv_drop(&u, strcmp(keep, "1") == 0 ? PRIV_KEEP_TIME : 0, err,
+	        sizeof(err)) != 0 ||
 	    priv_no_new_privs() != 0) {
 		printf("priv: %s\n", err);
 		return 1;
