@@ -188,6 +188,13 @@ eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
 	e->reload_key.dirfd = -1;
 	if (pipe2(e->wake, O_NONBLOCK | O_CLOEXEC) != 0)
 		e->wake[0] = e->wake[1] = -1; /* workers 1 needs none */
+	if (pipe2(e->stop_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+		e->stop_pipe[0] = e->stop_pipe[1] = -1; /* then: the timeout */
+	e->ifwatch = -1;
+	e->rescan_every_s = ENG_RESCAN_DEFAULT_S;
+	e->rescan_mono_ns = INT64_MAX;
+	e->next_index = ENG_FIRST_SOCK_INDEX;
+	e->port = c->port;
 	asc_init(&e->asc, c, lg, &e->clk, o);
 }
 
@@ -294,6 +301,47 @@ bind_group(struct engine *e, struct eng_sock *s)
 	return e->workers[0].fds[e->n_socks];
 }
 
+static int
+is_v6_linklocal(const struct udp_peer *p)
+{
+	const struct sockaddr_in6 *s6 = (const void *)&p->sa;
+
+	return p->sa.ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr);
+}
+
+/* Say why an address cannot be served, without a line per address where
+ * that is normal: an IPv6 address still tentative (duplicate address
+ * detection) or a link-local one on a link without carrier cannot be
+ * bound yet (EADDRNOTAVAIL), and the next rescan tries again.  A port
+ * below 1024 refused after the privilege drop is said once. */
+static void
+bind_failed(struct engine *e, const struct eng_sock *s, const char *a)
+{
+	int v6 = s->addr.sa.ss_family == AF_INET6, err = errno;
+
+	if (v6 && err == EADDRNOTAVAIL) {
+		log_msg(e->log, LOG_DEBUG,
+		    "[%s]:%u not usable yet (tentative or link-local); "
+		    "skipped until the next rescan",
+		    a, (unsigned)e->port);
+		return;
+	}
+	if ((err == EACCES || err == EPERM) && e->started) {
+		if (!e->bind_denied_told)
+			log_msg(e->log, LOG_ERR,
+			    "cannot listen on new addresses: port %u needs "
+			    "root or CAP_NET_BIND_SERVICE, dropped with -u; "
+			    "restart to serve %s%s%s",
+			    (unsigned)e->port, v6 ? "[" : "", a, v6 ? "]" : "");
+		e->bind_denied_told = 1;
+		return;
+	}
+	log_msg(e->log, is_v6_linklocal(&s->addr) ? LOG_DEBUG : LOG_ERR,
+	    "bind(%s%s%s:%u) failed: %s", v6 ? "[" : "", a, v6 ? "]" : "",
+	    (unsigned)e->port, strerror(err));
+}
+
 static void
 open_one(struct engine *e, const struct ifs_addr *ia, enum conf_if_action act)
 {
@@ -302,22 +350,20 @@ open_one(struct engine *e, const struct ifs_addr *ia, enum conf_if_action act)
 	int v6;
 
 	s->addr = ia->addr;
-	set_port(&s->addr, e->conf->port);
+	set_port(&s->addr, e->port);
 	udp_addr_str((const struct sockaddr *)&s->addr.sa, a, sizeof(a));
 	v6 = s->addr.sa.ss_family == AF_INET6;
 	s->fd = bind_group(e, s);
 	if (s->fd < 0) {
-		log_msg(e->log, LOG_ERR, "bind(%s%s%s:%u) failed: %s",
-		    v6 ? "[" : "", a, v6 ? "]" : "", (unsigned)e->conf->port,
-		    strerror(errno));
+		bind_failed(e, s, a);
 		return;
 	}
-	s->index = ENG_FIRST_SOCK_INDEX + (int)e->n_socks;
+	s->index = e->next_index++;
 	snprintf(s->ifname, sizeof(s->ifname), "%.*s", IF_NAMESIZE - 1,
 	    ia->name);
 	log_msg(e->log, LOG_INFO, "Listen %s on %d %s %s%s%s:%u",
 	    act == CONF_IF_DROP ? "and drop" : "normally", s->index, s->ifname,
-	    v6 ? "[" : "", a, v6 ? "]" : "", (unsigned)e->conf->port);
+	    v6 ? "[" : "", a, v6 ? "]" : "", (unsigned)e->port);
 	if (act == CONF_IF_DROP)
 		s->ifname[0] = '\0'; /* marks a drop socket */
 	e->n_socks++;
@@ -433,6 +479,7 @@ open_all(struct engine *e)
 		    "using the wildcard addresses",
 		    n < 0 ? strerror(errno) : "none found");
 		n = wildcards(addrs);
+		e->wildcard_only = 1;
 	}
 	for (i = 0; i < n && e->n_socks < ENG_MAX_SOCKS; i++) {
 		act = if_action(e->conf, &addrs[i]);
@@ -445,11 +492,25 @@ open_all(struct engine *e)
 		 * that is taken stays taken there too. */
 		log_msg(e->log, LOG_WARNING, "trying the wildcard addresses");
 		n = wildcards(addrs);
+		e->wildcard_only = 1;
 		for (i = 0; i < n; i++)
 			if (if_action(e->conf, &addrs[i]) != CONF_IF_IGNORE)
 				open_one(e, &addrs[i], CONF_IF_LISTEN);
 	}
 	return (int)e->n_socks;
+}
+
+static void
+start_watch(struct engine *e)
+{
+	if (e->rescan_every_s <= 0 || e->wildcard_only)
+		return;
+	e->ifwatch = ifs_watch_open();
+	if (e->ifwatch < 0)
+		log_msg(e->log, LOG_NOTICE,
+		    "no netlink (%s): interfaces rescanned every %d s only",
+		    strerror(errno), e->rescan_every_s);
+	e->rescan_mono_ns = clk_mono_now() + e->rescan_every_s * TS_NS_PER_S;
 }
 
 int
@@ -467,6 +528,7 @@ eng_open_sockets(struct engine *e)
 		return -1;
 	}
 	tell_own(e);
+	start_watch(e);
 	if (e->n_workers > 1)
 		log_msg(e->log, LOG_INFO,
 		    "%d serving threads, one SO_REUSEPORT socket each per "
@@ -1074,12 +1136,21 @@ drain(struct eng_worker *w, size_t si)
 	}
 }
 
+static void
+drain_wake(int fd)
+{
+	char b[64];
+
+	while (read(fd, b, sizeof(b)) > 0)
+		;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct eng_worker *w = arg;
 	struct engine *e = w->e;
-	struct pollfd pfd[ENG_MAX_SOCKS];
+	struct pollfd pfd[ENG_MAX_SOCKS + 1];
 	size_t i;
 	int r;
 
@@ -1087,7 +1158,10 @@ worker_main(void *arg)
 		for (i = 0; i < e->n_socks; i++)
 			pfd[i] = (struct pollfd){ .fd = w->fds[i],
 				.events = POLLIN };
-		r = poll(pfd, (nfds_t)e->n_socks, ENG_WORKER_POLL_MS);
+		/* The stop pipe is only ever readable when all must stop. */
+		pfd[e->n_socks] =
+		    (struct pollfd){ .fd = e->stop_pipe[0], .events = POLLIN };
+		r = poll(pfd, (nfds_t)e->n_socks + 1, ENG_WORKER_POLL_MS);
 		for (i = 0; r > 0 && i < e->n_socks; i++)
 			if (pfd[i].revents & (POLLIN | POLLERR))
 				drain(w, i);
@@ -1103,6 +1177,7 @@ start_workers(struct engine *e)
 	pthread_t threads[SPREADER_MAX_WORKERS];
 	int k, rc = 0;
 
+	atomic_store(&e->stop_workers, 0);
 	publish(e);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -1129,9 +1204,178 @@ stop_workers(struct engine *e)
 	int k;
 
 	atomic_store(&e->stop_workers, 1);
+	if (e->threads_started > 0 && e->stop_pipe[1] >= 0 &&
+	    write(e->stop_pipe[1], "s", 1) < 0)
+		(void)0; /* the workers notice within ENG_WORKER_POLL_MS */
 	for (k = 0; k < e->threads_started; k++)
 		pthread_join(e->workers[k].thread, NULL);
 	e->threads_started = 0;
+	if (e->stop_pipe[0] >= 0)
+		drain_wake(e->stop_pipe[0]);
+}
+
+/* ---- interfaces that come and go ---- */
+
+/* Same address (and scope, for link-local IPv6), whatever the port. */
+static int
+same_addr(const struct udp_peer *x, const struct udp_peer *y)
+{
+	const struct sockaddr_in *a4 = (const void *)&x->sa;
+	const struct sockaddr_in *b4 = (const void *)&y->sa;
+	const struct sockaddr_in6 *a6 = (const void *)&x->sa;
+	const struct sockaddr_in6 *b6 = (const void *)&y->sa;
+
+	if (x->sa.ss_family != y->sa.ss_family)
+		return 0;
+	if (x->sa.ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0 &&
+	    (!IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr) ||
+	        a6->sin6_scope_id == b6->sin6_scope_id);
+}
+
+/* Socket i is still wanted: its address is listed, with the action it
+ * was opened for (listen or drop). */
+static int
+still_wanted(const struct engine *e, size_t i, const struct ifs_addr *a, int n)
+{
+	const struct eng_sock *s = &e->socks[i];
+	enum conf_if_action act;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		if (!same_addr(&s->addr, &a[k].addr))
+			continue;
+		act = if_action(e->conf, &a[k]);
+		return act != CONF_IF_IGNORE &&
+		    (act == CONF_IF_DROP) == (s->ifname[0] == '\0');
+	}
+	return 0;
+}
+
+static int
+is_open(const struct engine *e, const struct ifs_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_socks; i++)
+		if (same_addr(&e->socks[i].addr, &a->addr))
+			return 1;
+	return 0;
+}
+
+/* ntpd's line: "Deleting interface #5 eth0, 192.0.2.7#123". */
+static void
+close_one(struct engine *e, size_t i)
+{
+	struct eng_sock *s = &e->socks[i];
+	char a[64];
+	size_t j;
+	int k;
+
+	udp_addr_str((const struct sockaddr *)&s->addr.sa, a, sizeof(a));
+	log_msg(e->log, LOG_INFO, "Deleting interface #%d %s, %s#%u", s->index,
+	    s->ifname[0] ? s->ifname : "(drop)", a, (unsigned)e->port);
+	for (k = 0; k < e->n_workers; k++) {
+		close(e->workers[k].fds[i]);
+		for (j = i; j + 1 < e->n_socks; j++)
+			e->workers[k].fds[j] = e->workers[k].fds[j + 1];
+	}
+	for (j = i; j + 1 < e->n_socks; j++)
+		e->socks[j] = e->socks[j + 1];
+	e->n_socks--;
+}
+
+/* What a rescan would change: 0 when nothing. */
+static int
+rescan_needed(const struct engine *e, const struct ifs_addr *a, int n)
+{
+	enum conf_if_action act;
+	size_t i;
+	int k;
+
+	for (i = 0; i < e->n_socks; i++)
+		if (!still_wanted(e, i, a, n))
+			return 1;
+	for (k = 0; k < n; k++) {
+		act = if_action(e->conf, &a[k]);
+		if (act != CONF_IF_IGNORE && !is_open(e, &a[k]))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+rescan_apply(struct engine *e, const struct ifs_addr *a, int n)
+{
+	enum conf_if_action act;
+	size_t i;
+	int k;
+
+	for (i = e->n_socks; i-- > 0;)
+		if (!still_wanted(e, i, a, n))
+			close_one(e, i);
+	for (k = 0; k < n && e->n_socks < ENG_MAX_SOCKS; k++) {
+		act = if_action(e->conf, &a[k]);
+		if (act != CONF_IF_IGNORE && !is_open(e, &a[k]))
+			open_one(e, &a[k], act);
+	}
+	tell_own(e);
+}
+
+/*
+ * List the addresses again and follow them: a socket (one per worker)
+ * for each new address the interface rules allow, and none for an
+ * address that went away or that the rules (after a reload) no longer
+ * allow.  Main thread, holding state_lock.  With workers the threads
+ * are stopped while their socket tables change (they are woken at once
+ * through the stop pipe; datagrams meanwhile wait in the sockets'
+ * queues) and started again; state_lock is let go meanwhile, because a
+ * worker answering mode 6 may be waiting for it.
+ */
+static void
+rescan(struct engine *e)
+{
+	static struct ifs_addr a[ENG_MAX_ADDRS]; /* main thread only */
+	int n, threads = e->threads_started > 0;
+
+	e->rescan_mono_ns = e->rescan_every_s > 0
+	    ? clk_mono_now() + e->rescan_every_s * TS_NS_PER_S
+	    : INT64_MAX;
+	if (e->wildcard_only)
+		return;
+	n = ifs_list(a, ENG_MAX_ADDRS);
+	if (n < 0) {
+		log_msg(e->log, LOG_WARNING, "cannot list interfaces: %s",
+		    strerror(errno));
+		return;
+	}
+	if (!rescan_needed(e, a, n))
+		return;
+	if (threads) {
+		pthread_mutex_unlock(&e->state_lock);
+		stop_workers(e);
+		pthread_mutex_lock(&e->state_lock);
+	}
+	rescan_apply(e, a, n);
+	if (threads && start_workers(e) != 0)
+		log_msg(e->log, LOG_ERR,
+		    "serving threads could not be started again");
+}
+
+/* Netlink tells of changes; a periodic rescan catches what it may miss
+ * (no netlink, lost events).  Settling: addresses often come in several
+ * messages (IPv4, then IPv6 after duplicate address detection), so a
+ * rescan runs a moment after the first. */
+#define ENG_RESCAN_SETTLE_NS (TS_NS_PER_S / 10)
+
+static void
+on_ifwatch(struct engine *e)
+{
+	int64_t soon = clk_mono_now() + ENG_RESCAN_SETTLE_NS;
+
+	if (ifs_watch_read(e->ifwatch) && soon < e->rescan_mono_ns)
+		e->rescan_mono_ns = soon;
 }
 
 /* workers > 1: steer to one thread or all, once a second. */
@@ -1156,6 +1400,8 @@ timeout_ms(const struct engine *e, int64_t spread_next)
 		next = c;
 	if (spread_next < next)
 		next = spread_next;
+	if (e->rescan_mono_ns < next)
+		next = e->rescan_mono_ns;
 	left = next - clk_mono_now();
 
 	if (left <= 0)
@@ -1165,25 +1411,22 @@ timeout_ms(const struct engine *e, int64_t spread_next)
 	return (int)(left / 1000000 + 1);
 }
 
-/* Changed interface rules: not applied to open sockets yet. */
+/* Changed interface rules: applied by a rescan right after the reload
+ * (with the new rules), unless rescans are off (-U 0). */
 static void
 restart_ifrules(struct engine *e, struct reload_report *r)
 {
-	(void)e;
-	reload_restart(r, "interface rules");
+	if (e->rescan_every_s <= 0 || e->wildcard_only) {
+		reload_restart(r, "interface rules");
+		return;
+	}
+	reload_changed(r, "interface rules changed");
+	e->rescan_mono_ns = clk_mono_now();
 }
 
-#define ENG_MAX_FDS (ENG_MAX_SOCKS + SYNC_MAX_SRC + CONF_MAX_SOURCES + 1)
+#define ENG_MAX_FDS (ENG_MAX_SOCKS + SYNC_MAX_SRC + CONF_MAX_SOURCES + 2)
 #define ENG_TAG_WAKE INT32_MAX /* asc_pollfds' tags are slots and -names */
-
-static void
-drain_wake(int fd)
-{
-	char b[64];
-
-	while (read(fd, b, sizeof(b)) > 0)
-		;
-}
+#define ENG_TAG_IFS (INT32_MAX - 1)
 
 /* SIGHUP or `stratum reload`: main's reload function, then the answer
  * to a waiting `stratum reload`. */
@@ -1253,24 +1496,30 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 	int64_t spread_next = INT64_MAX;
 	int r;
 
-	/* With workers the main thread serves nothing itself. */
-	ns = e->n_workers == 1 ? e->n_socks : 0;
 	if (e->n_workers > 1 && start_workers(e) != 0) {
 		stop_workers(e);
 		return 1;
 	}
 	pthread_mutex_lock(&e->state_lock);
+	e->started = 1;
 	while (!*stop && !e->asc.want_exit) {
+		/* With workers the main thread serves nothing itself. */
+		ns = e->n_workers == 1 ? e->n_socks : 0;
 		for (i = 0; i < ns; i++)
 			pfd[i] = (struct pollfd){ .fd = e->socks[i].fd,
 				.events = POLLIN };
 		n = ns +
 		    asc_pollfds(&e->asc, pfd + ns, tag + ns,
-		        ENG_MAX_FDS - ns - 1);
+		        ENG_MAX_FDS - ns - 2);
 		if (e->wake[0] >= 0) {
 			pfd[n] = (struct pollfd){ .fd = e->wake[0],
 				.events = POLLIN };
 			tag[n++] = ENG_TAG_WAKE;
+		}
+		if (e->ifwatch >= 0) {
+			pfd[n] = (struct pollfd){ .fd = e->ifwatch,
+				.events = POLLIN };
+			tag[n++] = ENG_TAG_IFS;
 		}
 		pthread_mutex_unlock(&e->state_lock);
 		r = poll(pfd, (nfds_t)n, timeout_ms(e, spread_next));
@@ -1288,6 +1537,8 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 				drain(&e->workers[0], i);
 			else if (tag[i] == ENG_TAG_WAKE)
 				drain_wake(e->wake[0]);
+			else if (tag[i] == ENG_TAG_IFS)
+				on_ifwatch(e);
 			else
 				asc_on_ready(&e->asc, tag[i]);
 		}
@@ -1295,6 +1546,8 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 			*hup = 0;
 			run_reload(e);
 		}
+		if (e->rescan_mono_ns <= clk_mono_now())
+			rescan(e);
 		clk_tick(&e->clk, clk_mono_now());
 		if (asc_next_timer(&e->asc) <= clk_mono_now())
 			asc_on_timer(&e->asc);
@@ -1394,4 +1647,11 @@ eng_close(struct engine *e)
 		close(e->wake[0]);
 		close(e->wake[1]);
 	}
+	if (e->stop_pipe[0] >= 0) {
+		close(e->stop_pipe[0]);
+		close(e->stop_pipe[1]);
+	}
+	if (e->ifwatch >= 0)
+		close(e->ifwatch);
+	e->ifwatch = -1;
 }

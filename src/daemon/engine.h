@@ -165,10 +165,26 @@ struct engine {
 	struct ctlreload_key reload_key;
 	struct eng_reload_req reload_req; /* under state_lock */
 	int wake[2]; /* pipe: a worker wakes the main thread's poll */
+	/* Interfaces that come and go: a netlink watch (-1: none), the
+	 * next rescan (monotonic; INT64_MAX: none), the periodic interval
+	 * (-U, ntpd's interface update interval; 0: no rescans at all). */
+	int ifwatch;
+	int64_t rescan_mono_ns;
+	int rescan_every_s;
+	int next_index;       /* the next socket's number in the log */
+	int wildcard_only;    /* listening on the wildcards: nothing to scan */
+	uint16_t port;        /* what the sockets were bound to */
+	int stop_pipe[2];     /* wakes the workers when they must stop */
+	int started;          /* serving: later bind failures are rescans' */
+	int bind_denied_told; /* "port needs root" said once */
 };
 
+#define ENG_RESCAN_DEFAULT_S 300 /* ntpd's interface update interval */
+
 /* Prepare the engine from a loaded configuration (no sockets yet); the
- * client half starts resolving its sources. */
+ * client half starts resolving its sources.  Interfaces are rescanned
+ * every ENG_RESCAN_DEFAULT_S and on netlink events; e->rescan_every_s
+ * may be changed before eng_open_sockets (0: never). */
 void eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
     const struct asc_opts *o);
 

@@ -91,6 +91,8 @@ usage(FILE *f)
 	    "  -s DIR        statistics directory (statsdir)\n"
 	    "  -f FILE       drift file (driftfile)\n"
 	    "  -k FILE       key file (keys)\n"
+	    "  -U SECONDS    interface rescan interval (default 300; 0: never,\n"
+	    "                netlink events included)\n"
 	    "  --rundir DIR  where the `stratum reload` secret is written\n"
 	    "                (default " CTLRELOAD_DEFAULT_DIR ")\n"
 	    "  -V, --version print the version and exit\n"
@@ -117,6 +119,7 @@ struct opts {
 	int slew_only;
 	int seccomp;        /* -1: as the configuration says */
 	const char *rundir; /* --rundir: where reload.key goes */
+	int update_s;       /* -U: interface rescan interval, -1 default */
 	struct asc_opts asc;
 };
 
@@ -133,7 +136,6 @@ static const struct {
 	{ 'P', "real-time priority is not implemented (use -N)" },
 	{ 'r', "broadcast delay: broadcast mode is not implemented" },
 	{ 't', "trusted keys: use trustedkey in the configuration" },
-	{ 'U', "interface update interval: interfaces are not rescanned" },
 	{ 'v', "setting system variables is not implemented" },
 	{ 'w', "wait-sync is not implemented" },
 	{ 'z', "setting system variables is not implemented" },
@@ -214,6 +216,10 @@ opt_arg(struct opts *o, int ch, const char *arg)
 	case 'R':
 		o->rundir = arg;
 		break;
+	case 'U':
+		if (parse_level(arg, 0, 86400, &o->update_s) != 0)
+			return bad_arg("-U needs seconds 0..86400, not", arg);
+		break;
 	case 'I':
 		if (o->n_ifaces >= MAX_IFACE_ARGS)
 			return bad_arg("too many -I options (limit 8):", arg);
@@ -293,6 +299,7 @@ static const struct option long_opts[] = {
 	{ "driftfile", required_argument, NULL, 'f' },
 	{ "keyfile", required_argument, NULL, 'k' },
 	{ "interface", required_argument, NULL, 'I' },
+	{ "updateinterval", required_argument, NULL, 'U' },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ NULL, 0, NULL, 0 },
@@ -309,6 +316,7 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .conf_path = DEFAULT_CONF,
 		.seccomp = -1,
+		.update_s = -1,
 		.rundir = CTLRELOAD_DEFAULT_DIR };
 	opterr = 0;
 	while (
@@ -820,11 +828,20 @@ do_reload(void *ctx, struct reload_report *rep)
 	return 0;
 }
 
-/* After binding: detach, pid file, privileges, seccomp. */
+/* After binding: detach, pid file, privileges, seccomp.  The clock
+ * capability is kept for `clock system`; the one to bind ports below
+ * 1024 while interfaces are rescanned (addresses that appear later get
+ * their sockets then; -U 0 turns rescans off), as ntpd does. */
 static int
 lock_down(struct run *r, const struct conf *c, const struct opts *o)
 {
 	char err[ERR_MAX];
+	unsigned keep = 0;
+
+	if (c->clock == CONF_CLOCK_SYSTEM)
+		keep |= PRIV_KEEP_TIME;
+	if (c->port < 1024 && o->update_s != 0)
+		keep |= PRIV_KEEP_BIND;
 
 	if (!o->foreground && proc_detach_begin(&r->det, r->devnull) != 0) {
 		log_msg(&r->lg, LOG_ERR, "fork: %s", strerror(errno));
@@ -835,9 +852,7 @@ lock_down(struct run *r, const struct conf *c, const struct opts *o)
 		    strerror(errno));
 		return -1;
 	}
-	if (o->user &&
-	    priv_drop(&r->user, c->clock == CONF_CLOCK_SYSTEM, err,
-	        sizeof(err)) != 0) {
+	if (o->user && priv_drop(&r->user, keep, err, sizeof(err)) != 0) {
 		log_msg(&r->lg, LOG_ERR, "-u %s: %s", o->user, err);
 		return -1;
 	}
@@ -849,10 +864,12 @@ lock_down(struct run *r, const struct conf *c, const struct opts *o)
 		return -1;
 	}
 	if (o->user)
-		log_msg(&r->lg, LOG_INFO, "running as uid %ld gid %ld%s",
+		log_msg(&r->lg, LOG_INFO, "running as uid %ld gid %ld%s%s%s%s",
 		    (long)r->user.uid, (long)r->user.gid,
-		    c->clock == CONF_CLOCK_SYSTEM ? " with CAP_SYS_TIME"
-		                                  : ", no capabilities");
+		    keep ? " with" : ", no capabilities",
+		    keep & PRIV_KEEP_TIME ? " CAP_SYS_TIME" : "",
+		    keep == (PRIV_KEEP_TIME | PRIV_KEEP_BIND) ? " and" : "",
+		    keep & PRIV_KEEP_BIND ? " CAP_NET_BIND_SERVICE" : "");
 	if (c->seccomp)
 		log_msg(&r->lg, LOG_INFO, "seccomp allow-list active");
 	return 0;
@@ -867,6 +884,8 @@ serve(struct run *r, struct conf *c, const struct opts *o)
 
 	install_signals(); /* first: an early SIGHUP must not kill us */
 	eng_init(&e, c, &r->lg, &o->asc);
+	if (o->update_s >= 0)
+		e.rescan_every_s = o->update_s;
 	e.asc.notify = &r->notify;
 	e.nts = r->has_ke ? &r->ke : NULL;
 	e.reload = do_reload;

@@ -6,7 +6,7 @@
 # NoNewPrivs set; -F 1 adds the seccomp filter; -i changes its root; the
 # drop keeps exactly CAP_SYS_TIME when the system backend would need it
 # (shown with ostest, which drops the same way without touching a clock).
-USERNS_CHECKS="ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time"
+USERNS_CHECKS="ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time keep-cap-net-bind new-address-port-123"
 source "$(dirname "$0")/../lib.sh"
 userns_enter "$@"
 
@@ -17,7 +17,7 @@ printf '%s\n' "port 123" "interface ignore all" "interface listen 127.0.0.1" \
 	"clock none" "local stratum 10" "server time.invalid iburst" >"$conf"
 chmod 755 "$T_TMP"
 
-start_bg "$T_TMP/a.log" "$BUILD/stratumd" -d -u 65534:65534 -c "$conf"
+start_bg "$T_TMP/a.log" "$BUILD/stratumd" -d -u 65534:65534 -U 0 -c "$conf"
 A=$BG_PID
 wait_for_log "$T_TMP/a.log" "running as uid" 5
 check "uid 65534 after start (Uid: $(status $A Uid))" \
@@ -25,7 +25,7 @@ check "uid 65534 after start (Uid: $(status $A Uid))" \
 check "gid 65534, no other group (Gid: $(status $A Gid), Groups: $(status $A Groups))" \
 	test "$(status $A Gid)" = "$(printf '65534\t65534\t65534\t65534')" -a \
 	"$(status $A Groups | tr -d ' ')" = 65534
-check "no capability with clock none (CapEff $(status $A CapEff), CapPrm $(status $A CapPrm))" \
+check "no capability with clock none and -U 0 (CapEff $(status $A CapEff), CapPrm $(status $A CapPrm))" \
 	test "$(status $A CapEff)" = 0000000000000000 -a \
 	"$(status $A CapPrm)" = 0000000000000000
 check "NoNewPrivs set" test "$(status $A NoNewPrivs)" = 1
@@ -47,11 +47,29 @@ check "seccomp filter on with -F 1 (Seccomp: $(status $B Seccomp))" \
 	test "$(status $B Seccomp)" = 2
 check "chroot with -i ($(readlink /proc/$B/root))" \
 	test "$(readlink /proc/$B/root)" = "$T_TMP/jail"
+check "port 123 with interface rescans: only CAP_NET_BIND_SERVICE kept (CapEff $(status $B CapEff))" \
+	test "$(status $B CapEff)" = 0000000000000400 -a \
+	"$(status $B CapPrm)" = 0000000000000400
 out=$(timeout 10 "$BUILD/stratum" query -c 2 -i 0.2 127.0.0.1 2>&1)
 check "served under seccomp and chroot" grep -q "adjust time server" <<<"$out"
 check "still running under seccomp" kill -0 $B
 stop_bg $B
 check "exited cleanly on SIGTERM" grep -q "exiting on signal 15" "$T_TMP/b.log"
+
+# An address that appears after the drop is bound on port 123 too.
+printf '%s\n' "port 123" "interface ignore all" "interface listen 127.0.0.1" \
+	"interface listen 10.78.0.0/24" "clock none" "local stratum 10" \
+	>"$T_TMP/e.conf"
+start_bg "$T_TMP/e.log" "$BUILD/stratumd" -d -u 65534:65534 -F 1 \
+	-c "$T_TMP/e.conf"
+E=$BG_PID
+wait_for_log "$T_TMP/e.log" "seccomp allow-list active" 5
+ip addr add 10.78.0.1/24 dev lo
+wait_for_log "$T_TMP/e.log" "Listen normally on [0-9]* lo 10.78.0.1:123" 30
+out=$(timeout 10 "$BUILD/stratum" query -c 1 10.78.0.1 2>&1)
+check "an address added after the drop is served on port 123 (uid 65534, seccomp)" \
+	grep -q "adjust time server 10.78.0.1" <<<"$out"
+stop_bg $E
 
 out=$("$BUILD/ostest" priv 65534:65534 1)
 check "system backend's drop keeps exactly CAP_SYS_TIME (CapEff $(sed -n 's/^CapEff:\t//p' <<<"$out"))" \
