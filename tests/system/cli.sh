@@ -32,7 +32,8 @@ check "stratumd -h lists --check and -u" \
 	bash -c "'$SD' -h | grep -q -- '--check' && '$SD' -h | grep -q -- '-u USER'"
 one_line_error "ntpd's -t refused by name" "^stratumd: ntpd's option -t is not supported: trusted keys" "$SD" -t 5
 one_line_error "ntpd's -b refused by name" "^stratumd: ntpd's option -b is not supported" "$SD" -b
-one_line_error "ntpd's -U refused by name" "^stratumd: ntpd's option -U is not supported" "$SD" -U 300
+one_line_error "ntpd's -w refused by name" "^stratumd: ntpd's option -w is not supported" "$SD" -w 30
+one_line_error "-U takes seconds" "^stratumd: -U needs seconds 0..86400, not 'x'" "$SD" -U x
 one_line_error "unknown option" "^stratumd: unknown option '-y'" "$SD" -y
 one_line_error "unknown long option" "^stratumd: unknown option '--frob'" "$SD" --frob
 one_line_error "missing argument" "^stratumd: missing argument for option '-c'" "$SD" -c
@@ -59,8 +60,8 @@ start_bg "$T_TMP/fd.log" "$SD" -n -c "$conf"
 exec 7>&-
 N=$BG_PID
 wait_for_log "$T_TMP/fd.log" "Listen normally" 5
-check "an inherited descriptor is closed ($(ls /proc/$N/fd | tr '\n' ' '))" \
-	test ! -e "/proc/$N/fd/7"
+check "an inherited descriptor is closed (no fd of $N on the inherited file)" \
+	bash -c "! ls -l /proc/$N/fd | grep -q '$T_TMP/inherited'"
 stop_bg "$N"
 "$SD" -n -c "$conf" -l "$T_TMP/closed.log" <&- >&- 2>&- &
 N=$!
