@@ -1061,10 +1061,12 @@ d_statistics(struct pctx *p, struct args *a)
 		p->c->statistics |= bit;
 		if ((fg = filegen_find(p->c, w->s)) != NULL)
 			fg->enabled = 1;
-		if (!(bit & (CONF_STAT_LOOPSTATS | CONF_STAT_PEERSTATS)))
+		if (!(bit &
+		        (CONF_STAT_LOOPSTATS | CONF_STAT_PEERSTATS |
+		            CONF_STAT_CLOCKSTATS)))
 			pwarn(p,
-			    "statistics %s: not written (only loopstats "
-			    "and peerstats are)",
+			    "statistics %s: not written (only loopstats, "
+			    "peerstats and clockstats are)",
 			    w->s);
 	}
 	return 0;

@@ -194,7 +194,9 @@ peerstats(const struct peer *p, int i, const struct sync_sample *x,
 	a->status = peer_status_word(p);
 	a->offset_ns = x->offset_ns;
 	a->delay_ns = x->delay_ns;
-	a->disp_ns = x->disp_ns;
+	/* the peer's dispersion, as ntpd writes it (the filter's), not the
+	 * new sample's own */
+	a->disp_ns = p->filt.have_out ? p->filt.disp_ns : x->disp_ns;
 	a->jitter_ns = p->filt.jitter_ns;
 }
 
@@ -287,7 +289,12 @@ discipline(struct sync *s, int i, const struct sync_sample *x, int64_t mono_ns,
 	}
 	if (v == DISC_STEP)
 		act_event(o, i, SYNC_EV_STEP, cmd.step_ns);
-	loopstats(s, o);
+	/* loopstats records the system peer's updates, as ntpd's one line
+	 * per local_clock(): the other survivors' samples also steer here,
+	 * and would add lines (several in the same millisecond when their
+	 * replies are read together); peerstats has those. */
+	if (i == s->sys.peer)
+		loopstats(s, o);
 	follow_corrections(s, mono_ns);
 	if (s->sys.peer >= 0)
 		sysp_update(&s->sys, s->src, x->clock_ns);

@@ -199,6 +199,13 @@ open_stats(struct assoc *a)
 	    CONF_STAT_LOOPSTATS);
 	open_one_stats(a->conf, &a->peerstats, "peerstats",
 	    CONF_STAT_PEERSTATS);
+	/* We have no reference clocks, so nothing is ever written to
+	 * clockstats; the set is created, as ntpd would, and stays empty. */
+	open_one_stats(a->conf, &a->clockstats, "clockstats",
+	    CONF_STAT_CLOCKSTATS);
+	if (stats_touch(&a->clockstats, clk_now(a->clk)) != 0)
+		log_msg(a->log, LOG_WARNING, "cannot create clockstats: %s",
+		    strerror(errno));
 }
 
 void
@@ -695,6 +702,7 @@ do_stats(struct assoc *a, const struct sync_act *x)
 {
 	char line[STATS_LINE_MAX];
 	int64_t now = clk_now(a->clk);
+	const struct ctl_event *ev;
 
 	if (x->kind == SYNC_ACT_LOOPSTATS) {
 		if (stats_loop_line(line, sizeof(line), now,
@@ -704,8 +712,12 @@ do_stats(struct assoc *a, const struct sync_act *x)
 			write_stats(a, &a->loopstats, "loopstats", now, line);
 		return;
 	}
+	/* the core gives the status bits and selection; the event count and
+	 * code are the source's history, kept here (ctlsrv_note) */
+	ev = &a->src_ev[x->src];
 	if (stats_peer_line(line, sizeof(line), now, a->src[x->src].addr_str,
-	        x->status, ts_to_s(x->offset_ns), ts_to_s(x->delay_ns),
+	        (x->status & 0xff00u) | (unsigned)ev->count << 4 | ev->code,
+	        ts_to_s(x->offset_ns), ts_to_s(x->delay_ns),
 	        ts_to_s(x->disp_ns), ts_to_s(x->jitter_ns)) >= 0)
 		write_stats(a, &a->peerstats, "peerstats", now, line);
 }
@@ -935,4 +947,5 @@ asc_close(struct assoc *a)
 			lookup_cancel(&a->names[i].lk);
 	stats_close(&a->loopstats);
 	stats_close(&a->peerstats);
+	stats_close(&a->clockstats);
 }

@@ -61,7 +61,7 @@ struct assoc {
 	const struct logger *log;
 	const struct notify *notify; /* STATUS= lines; NULL: none */
 	struct clk *clk;
-	struct stats_file loopstats, peerstats;
+	struct stats_file loopstats, peerstats, clockstats;
 	int64_t next_drift_mono_ns;
 	int want_exit; /* -q done, or panic */
 	int exit_code;

@@ -253,15 +253,13 @@ switch_member(struct stats_file *f, const char *suffix)
 	return 0;
 }
 
-int
-stats_write(struct stats_file *f, int64_t now_ns, const char *line)
+/* Open the member for now_ns unless it is the one open. */
+static int
+member_for(struct stats_file *f, int64_t now_ns, char *suffix, size_t cap)
 {
-	char suffix[STATS_SUFFIX_MAX], buf[STATS_LINE_MAX + 2];
 	int e;
 
-	if (!f->enabled)
-		return 0;
-	if (make_suffix(f, now_ns, suffix, sizeof(suffix)) < 0)
+	if (make_suffix(f, now_ns, suffix, cap) < 0)
 		return -1;
 	if (f->fd < 0 || strcmp(suffix, f->suffix) != 0) {
 		if (switch_member(f, suffix) < 0) {
@@ -271,6 +269,29 @@ stats_write(struct stats_file *f, int64_t now_ns, const char *line)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+int
+stats_touch(struct stats_file *f, int64_t now_ns)
+{
+	char suffix[STATS_SUFFIX_MAX];
+
+	if (!f->enabled)
+		return 0;
+	return member_for(f, now_ns, suffix, sizeof(suffix));
+}
+
+int
+stats_write(struct stats_file *f, int64_t now_ns, const char *line)
+{
+	char suffix[STATS_SUFFIX_MAX], buf[STATS_LINE_MAX + 2];
+	int e;
+
+	if (!f->enabled)
+		return 0;
+	if (member_for(f, now_ns, suffix, sizeof(suffix)) < 0)
+		return -1;
 	if (fits(snprintf(buf, sizeof(buf), "%s\n", line), sizeof(buf),
 	        ENOSPC) < 0 ||
 	    sfile_write_all(f->fd, buf, strlen(buf)) < 0) {
@@ -310,7 +331,7 @@ stats_loop_line(char *buf, size_t cap, int64_t now_ns, double offset_s,
 
 	if (time_prefix(pre, sizeof(pre), now_ns) < 0)
 		return -1;
-	n = snprintf(buf, cap, "%s %.9f %.3f %.9f %.6f %d", pre, offset_s,
+	n = snprintf(buf, cap, "%s %.9f %.6f %.9f %.6f %d", pre, offset_s,
 	    freq_ppm, jitter_s, wander_ppm, poll_log2);
 	return fits(n, cap, ENOSPC) < 0 ? -1 : n;
 }

@@ -83,11 +83,16 @@ void stats_close(struct stats_file *f);
  */
 int stats_write(struct stats_file *f, int64_t now_ns, const char *line);
 
+/* Create (or open) the member for now_ns without writing: a set that is
+ * enabled but has nothing to say yet (clockstats without reference
+ * clocks) exists, empty.  0, or -1 with errno as stats_write. */
+int stats_touch(struct stats_file *f, int64_t now_ns);
+
 /*
- * Format one loopstats line, as ntpd: "MJD SECONDS OFFSET FREQ JITTER
- * WANDER TC", e.g. "50935 75440.031 0.000006019 13.778 0.000351733
+ * Format one loopstats line, as NTPsec: "MJD SECONDS OFFSET FREQ JITTER
+ * WANDER TC", e.g. "50935 75440.031 0.000006019 13.778000 0.000351733
  * 0.013380 6": modified Julian day, seconds past UTC midnight (truncated
- * to ms), offset s %.9f, frequency ppm %.3f, RMS jitter s %.9f, wander ppm
+ * to ms), offset s %.9f, frequency ppm %.6f, RMS jitter s %.9f, wander ppm
  * %.6f, time constant as log2 s.  No newline.  Returns the length, or -1
  * with errno ENOSPC if cap is too small (buf then holds a truncated
  * string).

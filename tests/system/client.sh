@@ -72,7 +72,7 @@ client_conf 11133 "clock virtual offset 0.05 freq 30" \
 	"pool ntp-pool.test port $UP iburst minpoll 0 maxpoll 1" \
 	"server no-such-host.invalid iburst" \
 	"driftfile $T_TMP/drift" "statsdir $T_TMP/stats/" \
-	"statistics loopstats peerstats" \
+	"statistics loopstats peerstats clockstats" \
 	"filegen loopstats file loopstats type day enable" >"$T_TMP/c.conf"
 start_bg "$T_TMP/c.log" unshare -m sh -c \
 	'mount --bind "$1" /etc/hosts && exec "$2" -d -c "$3"' sh \
@@ -100,6 +100,20 @@ check "loopstats lines have ntpd's 7 columns" \
 check "peerstats lines have ntpd's 8 columns" \
 	awk 'NF != 8 { bad = 1 } END { exit bad || NR == 0 }' "$T_TMP/stats/peerstats"
 sed 's/^/  # loopstats: /' "$T_TMP/stats/loopstats" | tail -n 2
+sed 's/^/  # peerstats: /' "$T_TMP/stats/peerstats" | tail -n 2
+check "loopstats: frequency with 6 decimals (NTPsec's format)" \
+	awk '$4 !~ /^-?[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]$/ { bad = 1 } END { exit bad || NR == 0 }' "$T_TMP/stats/loopstats"
+check "loopstats: one line per clock update, no two with the same timestamp" \
+	test -z "$(awk '{ print $1, $2 }' "$T_TMP/stats/loopstats" | sort | uniq -d)"
+# the event nibble: at least mobilize, reachable, sys_peer have happened
+check "peerstats: status words carry event counts and codes (low byte not 00)" \
+	bash -c '! awk "{ print \$4 }" "$1" | grep -q "00$" && awk "{ print \$4 }" "$1" | grep -qE "^9[0-9a-f]{3}$"' _ "$T_TMP/stats/peerstats"
+check "peerstats: dispersion is the peer's (a filter with several stages), not the sample's" \
+	awk '$7 + 0 > 0 { n++ } END { exit !(n > 0) }' "$T_TMP/stats/peerstats"
+check "clockstats: accepted, created, empty (no reference clocks)" \
+	test -e "$T_TMP/stats/clockstats.$day" -a ! -s "$T_TMP/stats/clockstats.$day"
+check "statistics clockstats: no warning" \
+	bash -c '! grep -q "statistics clockstats: not written" "$1"' _ "$T_TMP/c.log"
 
 # The drift file is read at the next start.
 start_bg "$T_TMP/c2.log" "$BUILD/stratumd" -d -c "$T_TMP/c.conf"
