@@ -879,7 +879,7 @@ decide(struct eng_worker *w, int fd, const struct udp_msg *m, int64_t mono_ns,
 	enum eng_ctr c;
 	unsigned flags;
 	int64_t rx;
-	int fam;
+	int fam, nts_may;
 
 	*out_len = 0;
 	*sign_key = NULL;
@@ -894,7 +894,12 @@ decide(struct eng_worker *w, int fd, const struct udp_msg *m, int64_t mono_ns,
 	/* The unsigned fast path costs one length comparison here. */
 	if (m->len > PKT_HDR_LEN && !(flags & ACL_IGNORE))
 		mv = check_mac(w, m, mode, &key);
-	if ((c = acl_ctr(acl_check(flags, mode, mv == MAC_OK))) != ENG_N_CTR)
+	c = acl_ctr(acl_check(flags, mode, mv == MAC_OK));
+	/* Under notrust an NTS request is authenticated too: nts() checks
+	 * it (and answers or NAKs it); anything else stays dropped. */
+	nts_may = m->len > PKT_HDR_LEN && w->e->nts != NULL &&
+	    mode == PKT_MODE_CLIENT;
+	if (c != ENG_N_CTR && !(c == ENG_DROP_NOTRUST && nts_may))
 		return c;
 	if (mode == PKT_MODE_CONTROL) {
 		/* Restrict has already refused noquery (and ignore) above;
@@ -903,10 +908,14 @@ decide(struct eng_worker *w, int fd, const struct udp_msg *m, int64_t mono_ns,
 	}
 	rx = clk_from_real(&w->snap.clk, m->rx_real_ns);
 	/* One test on the fast path: a plain request is 48 bytes. */
-	if (m->len > PKT_HDR_LEN && w->e->nts != NULL &&
-	    mode == PKT_MODE_CLIENT &&
-	    (c = nts(w, fd, m, rx, flags, fam, addr, mono_ns)) != ENG_N_CTR)
-		return c;
+	if (nts_may) {
+		enum eng_ctr cn = nts(w, fd, m, rx, flags, fam, addr, mono_ns);
+
+		if (cn != ENG_N_CTR)
+			return cn;
+		if (c == ENG_DROP_NOTRUST)
+			return c; /* not NTS after all */
+	}
 	sv =
 	    srv_reply(&w->tmpl, m->buf, m->len, rx, 0, out, ENG_REPLY, out_len);
 	if (sv != SRV_REPLY)

@@ -17,6 +17,9 @@
 #  C. stratumd as a client of NTPsec's ntpd with keys 1-3 (reachable),
 #     and NTPsec's ntpd as a client of stratumd with each key: `ntpq -c as`
 #     shows auth "ok"; with a wrong key "bad" and no reach;
+#  E. under notrust, NTS counts as authentication: a chronyd NTS client
+#     of a stratumd with `restrict default notrust` is answered (an
+#     openssl-made CA and server certificate for 127.0.0.1);
 #  D. a stratumd on a virtual clock 0.5 s off whose only sources fail
 #     authentication (wrong key: silence from chronyd, crypto-NAKs from
 #     stratumd; tampered replies) never steps or synchronizes.
@@ -45,6 +48,7 @@ SB_PORT=11711 # stratumd server under notrust (B)
 SC_PORT=11712 # stratumd server without notrust (B: crypto-NAK)
 PX_PORT=11720 # tampering proxy on 127.0.0.6 in front of stratumd (B)
 SN_PORT=11730 # stratumd whose sources all fail (D)
+SE_PORT=11740 # stratumd NTS server under notrust (E)
 WAIT=25       # seconds any condition may take
 
 CHECKS=(
@@ -69,6 +73,7 @@ CHECKS=(
 	"C: NTPsec with a wrong key 5: auth bad, not reached"
 	"D: failing authentication never moves the virtual clock"
 	"A: mode 6 (stratum peers -j) shows auth ok, keyid 1-3, and bad for key 5"
+	"E: under notrust a chronyd NTS client is answered (Authenticated : Yes)"
 )
 
 skip_all_without_peers "${CHECKS[@]}"
@@ -209,6 +214,48 @@ while True:
     s.sendto(rep, client)
 EOF
 start_bg "$T_TMP/proxy.log" "$PY" "$T_TMP/proxy.py" "$PX_PORT" "$SB_PORT" "$T_TMP/proxy.count"
+
+# E: a CA and a certificate for 127.0.0.1, then stratumd serving NTS
+# under notrust, then chronyd as its NTS client.
+PKI=$T_TMP/pki
+mkdir -p "$PKI"
+printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+	"keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+	"subjectAltName=IP:127.0.0.1" >"$PKI/srv.ext"
+if openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	-nodes -keyout "$PKI/ca.key" -out "$PKI/ca.pem" -days 30 \
+	-subj /CN=stratum-keys-test-ca \
+	-addext basicConstraints=critical,CA:TRUE \
+	-addext keyUsage=critical,keyCertSign,cRLSign >"$PKI/openssl.log" 2>&1 &&
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout "$PKI/server.key" -out "$PKI/server.csr" \
+		-subj /CN=127.0.0.1 >>"$PKI/openssl.log" 2>&1 &&
+	openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.pem" \
+		-CAkey "$PKI/ca.key" -CAcreateserial -out "$PKI/server.pem" \
+		-days 30 -extfile "$PKI/srv.ext" >>"$PKI/openssl.log" 2>&1; then
+	chmod 600 "$PKI/ca.key" "$PKI/server.key"
+	start_stratumd se "port $SE_PORT
+interface ignore all
+interface listen 127.0.0.1
+clock none
+local stratum 10
+restrict default notrust
+ntsservercert $PKI/server.pem
+ntsserverkey $PKI/server.key"
+	SE_LOG=$SD_LOG
+	cat >"$T_TMP/chronyd-nts.conf" <<EOF
+server 127.0.0.1 nts port $SE_PORT iburst minpoll -1 maxpoll 0
+ntstrustedcerts $PKI/ca.pem
+port 0
+cmdport 0
+bindcmdaddress $T_TMP/chronyd-nts.sock
+pidfile $T_TMP/chronyd-nts.pid
+EOF
+	start_bg "$T_TMP/chronyd-nts.log" "$CHRONYD" -x -d -u root -f "$T_TMP/chronyd-nts.conf"
+	NE_PID=$BG_PID
+else
+	NE_PID=""
+fi
 
 # ---------------------------------------------------------------------
 # Clients: stratumd of chronyd and ntpd (A, C), chronyd of stratumd (B),
@@ -366,6 +413,20 @@ if "$STRATUM" query -p "$SB_PORT" -c 1 -t 1 127.0.0.1 >"$T_TMP/q.out" 2>&1; then
 	diag "$T_TMP/q.out"
 else
 	ok "${CHECKS[10]}"
+fi
+
+# E
+nts_auth() {
+	timeout 5 "$CHRONYC" -h "$T_TMP/chronyd-nts.sock" -n ntpdata 127.0.0.1 \
+		>"$T_TMP/ntpdata-nts.out" 2>&1 &&
+		grep -Eq '^Authenticated *: Yes' "$T_TMP/ntpdata-nts.out" &&
+		grep -Eq '^Total valid RX *: [1-9]' "$T_TMP/ntpdata-nts.out"
+}
+if [ -n "$NE_PID" ] && wait_until "$WAIT" "$NE_PID" nts_auth; then
+	ok "${CHECKS[21]}"
+else
+	fail "${CHECKS[21]}"
+	diag "$PKI/openssl.log" "$T_TMP/ntpdata-nts.out" "$T_TMP/chronyd-nts.log" "${SE_LOG:-/dev/null}"
 fi
 
 # C: stratumd of ntpd (.7-.9)
