@@ -94,8 +94,9 @@ read_sys(struct ctlq *q, const struct cv_opts *o, struct sysinfo *s)
 		return -1;
 	v = (struct cv_vars){ (const char *)r.data, r.len };
 	memset(s, 0, sizeof(*s));
+	/* ntpd sends 0..3 (ntpq prints it as two bits) */
 	s->leap = cv_str(&v, "leap", leap, sizeof(leap))
-	    ? (int)strtol(leap, NULL, 2) & 3
+	    ? (int)strtol(leap, NULL, 10) & 3
 	    : -1;
 	s->stratum = int_var(&v, "stratum", -1);
 	s->precision = int_var(&v, "precision", 0);

@@ -289,6 +289,29 @@ take_header(struct peer *p, const struct exch_sample *x)
 	p->ppoll = x->poll;
 }
 
+/* ntpd's TEST bit for what exch_check found. */
+static unsigned
+test_bits(enum exch_verdict v)
+{
+	switch (v) {
+	case EXCH_OK:
+		return 0;
+	case EXCH_BAD_ORIGIN:
+		return PEER_TEST_BOGUS;
+	case EXCH_SHORT:
+	case EXCH_BAD_MODE:
+	case EXCH_BAD_TIME:
+		return PEER_TEST_INVALID;
+	case EXCH_KOD:
+		return PEER_TEST_DENIED;
+	case EXCH_UNSYNC:
+		return PEER_TEST_UNSYNC;
+	case EXCH_BAD_ROOT:
+		return PEER_TEST_HEADER;
+	}
+	return PEER_TEST_INVALID;
+}
+
 enum peer_rx
 peer_reply(struct peer *p, int i, const uint8_t *buf, size_t len,
     int64_t rx_clock_ns, int prec_log2, int disc_poll,
@@ -298,10 +321,12 @@ peer_reply(struct peer *p, int i, const uint8_t *buf, size_t len,
 
 	if (p->xmt_sent == 0) { /* duplicate or unsolicited */
 		p->bogus++;
+		p->flash = PEER_TEST_DUP;
 		return PEER_RX_NONE;
 	}
 	v = exch_check(buf, len, p->xmt_sent, p->t1_ns, rx_clock_ns,
 	    PKT_MODE_SERVER, prec_log2, x);
+	p->flash = test_bits(v);
 	if (v == EXCH_SHORT || v == EXCH_BAD_MODE || v == EXCH_BAD_ORIGIN) {
 		p->bogus++;
 		return PEER_RX_NONE;
@@ -312,6 +337,7 @@ peer_reply(struct peer *p, int i, const uint8_t *buf, size_t len,
 	if (auth != NULL && auth->verify != NULL &&
 	    auth->verify(auth->ctx, i, buf, len) != 0) {
 		p->auth_failed++;
+		p->flash |= PEER_TEST_AUTH;
 		return PEER_RX_NONE;
 	}
 	p->xmt_sent = 0;

@@ -55,8 +55,19 @@ struct peer_auth {
 	void *ctx;
 };
 
+/* ntpd's packet tests (mode 6's flash): the bits of the last reply's
+ * failures, 0 when it passed them all. */
+#define PEER_TEST_DUP 0x0001u     /* TEST1: duplicate or unsolicited */
+#define PEER_TEST_BOGUS 0x0002u   /* TEST2: not the answer to our request */
+#define PEER_TEST_INVALID 0x0004u /* TEST3: undecodable, bad timestamps */
+#define PEER_TEST_DENIED 0x0008u  /* TEST4: kiss-o'-death */
+#define PEER_TEST_AUTH 0x0010u    /* TEST5: failed authentication */
+#define PEER_TEST_UNSYNC 0x0020u  /* TEST6: leap 3 or stratum > 15 */
+#define PEER_TEST_HEADER 0x0040u  /* TEST7: root delay/dispersion */
+
 struct peer {
 	int in_use;
+	unsigned flash; /* PEER_TEST_* of the last reply */
 	struct peer_cfg cfg;
 	int has_auth;          /* auth set for this source (else sync's) */
 	struct peer_auth auth; /* per-source hook */

@@ -538,7 +538,8 @@ sync_src_info(const struct sync *s, int idx, int64_t clock_ns,
 		.received = p->received,
 		.bogus = p->bogus,
 		.auth_failed = p->auth_failed,
-		.held_back = p->held_back };
+		.held_back = p->held_back,
+		.flash = p->flash };
 	v->filt_n = p->filt.n;
 	for (k = 0; k < p->filt.n && k < FILT_STAGES; k++) {
 		v->filt_offset_ns[k] = p->filt.st[k].offset_ns;

@@ -116,6 +116,7 @@ struct sync_src_view {
 	uint64_t sent, received, bogus;
 	uint64_t auth_failed; /* replies the verify hook rejected */
 	uint64_t held_back;   /* samples the sample gate kept out */
+	unsigned flash;       /* PEER_TEST_* failed by the last reply */
 };
 
 /* The system as `stratum peers`/mode 6 show it (sync_sys_info). */

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/md5.h"
@@ -403,6 +404,8 @@ add_source(struct assoc *a, int ni, const struct udp_peer *p)
 	a->src[i].name = ni;
 	a->src[i].fd = -1;
 	a->src_ev[i] = (struct ctl_event){ 0, 0 };
+	a->src[i].local_str[0] = '\0';
+	a->src[i].local_port = 0;
 	ctl_event_note(&a->src_ev[i], CTL_PEV_MOBILIZE);
 	udp_addr_str((const struct sockaddr *)&p->sa, a->src[i].addr_str,
 	    sizeof(a->src[i].addr_str));
@@ -633,6 +636,25 @@ log_event(struct assoc *a, const struct sync_act *x)
 	}
 }
 
+/* The local address and port this source's replies arrive on (mode 6's
+ * dstadr): the kernel picks them when the socket is connected to the
+ * source, which also makes it drop datagrams from anyone else.  Should
+ * connect fail, the request still goes out unconnected, as before. */
+static void
+note_local(struct asc_src *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (connect(s->fd, (const struct sockaddr *)&s->addr.sa, s->addr.len) !=
+	        0 ||
+	    getsockname(s->fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	udp_addr_str((const struct sockaddr *)&ss, s->local_str,
+	    sizeof(s->local_str));
+	s->local_port = udp_port((const struct sockaddr *)&ss);
+}
+
 static void
 do_send(struct assoc *a, const struct sync_act *x)
 {
@@ -649,6 +671,7 @@ do_send(struct assoc *a, const struct sync_act *x)
 		log_msg(a->log, LOG_ERR, "socket: %s", strerror(errno));
 		return;
 	}
+	note_local(s);
 	/* T1 is read now, after the socket work, right before the send. */
 	sync_sent(&a->sync, x->src, clk_now(a->clk), clk_mono_now());
 	if (udp_send(s->fd, x->pkt, x->len, &s->addr) != 0)

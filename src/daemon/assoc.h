@@ -30,6 +30,10 @@ struct asc_src {
 	int name; /* index into names[] */
 	struct udp_peer addr;
 	char addr_str[64];
+	/* where its replies arrive (mode 6's dstadr, dstport): "" until the
+	 * first request's socket is connected */
+	char local_str[64];
+	uint16_t local_port;
 	/* symmetric key (`key N`), NULL: unauthenticated */
 	const struct keys_entry *key;
 	int auth_bad;  /* the last reply failed authentication */

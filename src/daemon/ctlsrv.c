@@ -13,6 +13,7 @@
 #include "os/udp.h"
 
 #define CTLSRV_MINTC 3 /* ntpd's minimum time constant (poll 8 s) */
+#define CTLSRV_TEST_UNREACH 0x1000u /* ntpd's TEST13, in flash */
 
 struct now {
 	int64_t clock_ns, mono_ns;
@@ -114,13 +115,12 @@ peer_status(struct assoc *a, int i, const struct sync_src_view *v)
 	    a->src_ev[i].count, a->src_ev[i].code);
 }
 
+/* The leap indicator as ntpd sends it, a number 0..3: ntpq shows it as
+ * two bits ("11") itself, and fails on anything above 3. */
 static void
-leap_bits(struct ctl_txt *t, unsigned leap)
+leap_var(struct ctl_txt *t, unsigned leap)
 {
-	char b[2] = { (char)('0' + ((leap >> 1) & 1)),
-		(char)('0' + (leap & 1)) };
-
-	ctl_txt_raw(t, "leap", b, 2);
+	ctl_txt_int(t, "leap", leap & 3);
 }
 
 /* Nanoseconds as milliseconds with 6 decimals, as NTPsec prints them. */
@@ -280,7 +280,7 @@ sys_text(struct assoc *a, const struct now *n, struct ctl_txt *t)
 		snprintf(sys, sizeof(sys), "%.64s/%.64s", u.sysname, u.release);
 		ctl_txt_str(t, "system", sys);
 	}
-	leap_bits(t, v.leap);
+	leap_var(t, v.leap);
 	ctl_txt_int(t, "stratum", v.stratum);
 	ctl_txt_int(t, "precision", v.precision);
 	ms(t, "rootdelay", v.root_delay_ns);
@@ -328,12 +328,15 @@ addr_vars(struct ctl_txt *t, const struct asc_src *s)
 	ctl_txt_raw(t, "srcadr", s->addr_str, strlen(s->addr_str));
 	ctl_txt_int(t, "srcport", udp_port(sa));
 	/* Each request leaves from a fresh socket on a random port (RFC
-	 * 9109), bound to no particular address. */
-	if (sa->sa_family == AF_INET6)
+	 * 9109), connected to the source: the address and port of the last
+	 * one (none before the first request). */
+	if (s->local_str[0] != '\0')
+		ctl_txt_raw(t, "dstadr", s->local_str, strlen(s->local_str));
+	else if (sa->sa_family == AF_INET6)
 		ctl_txt_raw(t, "dstadr", "::", 2);
 	else
 		ctl_txt_raw(t, "dstadr", "0.0.0.0", 7);
-	ctl_txt_int(t, "dstport", 0);
+	ctl_txt_int(t, "dstport", s->local_port);
 }
 
 static void
@@ -343,7 +346,7 @@ peer_text(struct assoc *a, int i, const struct sync_src_view *v,
 	int64_t rec = 0;
 
 	addr_vars(t, &a->src[i]);
-	leap_bits(t, v->leap);
+	leap_var(t, v->leap);
 	ctl_txt_int(t, "stratum", v->stratum);
 	ctl_txt_int(t, "precision", v->precision);
 	ms(t, "rootdelay", v->root_delay_ns);
@@ -364,8 +367,14 @@ peer_text(struct assoc *a, int i, const struct sync_src_view *v,
 	/* the poll the server sent (a server echoes ours); hpoll until it
 	 * has answered */
 	ctl_txt_int(t, "ppoll", v->last_rx_mono_ns != 0 ? v->ppoll : v->poll);
+	/* ntpd's headway is its outgoing rate limiting of this association;
+	 * we send at most one request per poll and burst slot, never
+	 * throttled, so it is 0 */
 	ctl_txt_int(t, "headway", 0);
-	ctl_txt_hex(t, "flash", 0);
+	/* the last reply's failed tests, plus ntpd's TEST13 (peer
+	 * unreachable) while the reach register is empty */
+	ctl_txt_hex(t, "flash",
+	    v->flash | (v->reach == 0 ? CTLSRV_TEST_UNREACH : 0u));
 	ctl_txt_int(t, "keyid", a->src[i].key ? (int64_t)a->src[i].key->id : 0);
 	ms(t, "offset", v->have_filter ? v->offset_ns : 0);
 	ms(t, "delay", v->have_filter ? v->delay_ns : 0);

@@ -103,6 +103,14 @@ check "ntpq -c 'rv &1': srcadr, srcport 11200, hmode 3, reftime, ppoll 1, filtde
 	bash -c 'grep -q "srcadr=127.0.0.1," <<<"$1" && grep -q "srcport=11200" <<<"$1" &&
 		grep -q "hmode=3" <<<"$1" && grep -qE "reftime=[0-9a-f]{8}\.[0-9a-f]{8} 20" <<<"$1" &&
 		grep -q "ppoll=1," <<<"$1" && grep -q "filtdelay" <<<"$1"' _ "$out"
+check "ntpq -c 'rv &1': dstadr is where replies arrive (127.0.0.1, a real port), flash 0 (every test passed)" \
+	bash -c 'grep -q "dstadr=127.0.0.1," <<<"$1" && grep -qE "dstport=[1-9][0-9]*," <<<"$1" &&
+		grep -qE "flash=(0x)?0+ ok" <<<"$1"' _ "$out"
+out=$(ntpq -n -c "rv &2" 127.0.0.1 2>&1)
+check "ntpq -c 'rv &2' (never answered): leap=11 (sent as 3), refid INIT, reach 0, flash peer_unreach, no traceback" \
+	bash -c 'grep -q "leap=11," <<<"$1" && grep -q "refid=INIT" <<<"$1" &&
+		grep -q "flash=1000 peer_unreach" <<<"$1" &&
+		grep -q "reach=000" <<<"$1" && ! grep -q Traceback <<<"$1"' _ "$out"
 out=$(ntpq -n -c "rv 0 stratum,offset" 127.0.0.1 2>&1)
 check "ntpq -c 'rv 0 stratum,offset': just those ($out)" \
 	grep -qE '^stratum=2, offset=-?[0-9.]+$' <<<"$out"

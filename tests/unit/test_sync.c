@@ -808,6 +808,27 @@ leap(void)
 	T_EQ(w.s.sys.vars.leap, PKT_LEAP_NONE);
 }
 
+/* flash (mode 6): ntpd's TEST bits of the last reply, TEST6 while the
+ * server says it is unsynchronized, 0 once its replies pass. */
+static void
+flash_bits(void)
+{
+	struct sync_src_view v;
+	struct world w;
+
+	world_init(&w, 0);
+	w.srv[0].sys.leap = PKT_LEAP_UNSYNC;
+	sync_add(&w.s, &ib, MONO0);
+	run(&w, MONO0 + 100 * S);
+	T_EQ(sync_src_info(&w.s, 0, clock_at(&w, w.now), &v), 0);
+	T_EQ(v.flash, PEER_TEST_UNSYNC);
+	T_EQ(w.s.sys.peer, -1);
+	w.srv[0].sys.leap = PKT_LEAP_NONE;
+	run(&w, w.now + 600 * S);
+	T_EQ(sync_src_info(&w.s, 0, clock_at(&w, w.now), &v), 0);
+	T_EQ(v.flash, 0);
+}
+
 /* The system peer stops answering: once it is unreachable it is no
  * longer followed. */
 static void
@@ -1377,6 +1398,7 @@ test_sync(void)
 	fresh_xmt();
 	iburst_timing();
 	reach();
+	flash_bits();
 	never_reached();
 	bogus_replies();
 	retries();
