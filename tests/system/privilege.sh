@@ -6,7 +6,7 @@
 # NoNewPrivs set; -F 1 adds the seccomp filter; -i changes its root; the
 # drop keeps exactly CAP_SYS_TIME when the system backend would need it
 # (shown with ostest, which drops the same way without touching a clock).
-USERNS_CHECKS="ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time keep-cap-net-bind new-address-port-123"
+USERNS_CHECKS="ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time keep-cap-net-bind new-address-port-123 reload-key-owner reload-after-drop"
 source "$(dirname "$0")/../lib.sh"
 userns_enter "$@"
 
@@ -60,8 +60,9 @@ check "exited cleanly on SIGTERM" grep -q "exiting on signal 15" "$T_TMP/b.log"
 printf '%s\n' "port 123" "interface ignore all" "interface listen 127.0.0.1" \
 	"interface listen 10.78.0.0/24" "clock none" "local stratum 10" \
 	>"$T_TMP/e.conf"
+mkdir "$T_TMP/run"
 start_bg "$T_TMP/e.log" "$BUILD/stratumd" -d -u 65534:65534 -F 1 \
-	-c "$T_TMP/e.conf"
+	--rundir "$T_TMP/run" -c "$T_TMP/e.conf"
 E=$BG_PID
 wait_for_log "$T_TMP/e.log" "seccomp allow-list active" 5
 ip addr add 10.78.0.1/24 dev lo
@@ -69,6 +70,13 @@ wait_for_log "$T_TMP/e.log" "Listen normally on [0-9]* lo 10.78.0.1:123" 30
 out=$(timeout 10 "$BUILD/stratum" query -c 1 10.78.0.1 2>&1)
 check "an address added after the drop is served on port 123 (uid 65534, seccomp)" \
 	grep -q "adjust time server 10.78.0.1" <<<"$out"
+check "the reload secret belongs to the daemon's user, mode 0600 ($(stat -c %u:%a "$T_TMP/run/reload.key"))" \
+	test "$(stat -c %u:%a "$T_TMP/run/reload.key")" = 65534:600
+echo "restrict 10.78.0.0 mask 255.255.255.0 noserve" >>"$T_TMP/e.conf"
+out=$("$BUILD/stratum" reload --rundir "$T_TMP/run" 2>&1)
+check "stratum reload after the drop, under seccomp: $(tail -n 1 <<<"$out")" \
+	grep -q "restrict rules changed" <<<"$out"
+check "...and the daemon is still running" kill -0 $E
 stop_bg $E
 
 out=$("$BUILD/ostest" priv 65534:65534 1)
