@@ -840,8 +840,15 @@ lock_down(struct run *r, const struct conf *c, const struct opts *o)
 
 	if (c->clock == CONF_CLOCK_SYSTEM)
 		keep |= PRIV_KEEP_TIME;
-	if (c->port < 1024 && o->update_s != 0)
-		keep |= PRIV_KEEP_BIND;
+	if (o->user && c->port < 1024 && o->update_s != 0) {
+		if (priv_may_keep_bind())
+			keep |= PRIV_KEEP_BIND;
+		else
+			log_msg(&r->lg, LOG_NOTICE,
+			    "no CAP_NET_BIND_SERVICE to keep: addresses that "
+			    "appear after start cannot be served on port %u",
+			    (unsigned)c->port);
+	}
 
 	if (!o->foreground && proc_detach_begin(&r->det, r->devnull) != 0) {
 		log_msg(&r->lg, LOG_ERR, "fork: %s", strerror(errno));

@@ -136,6 +136,20 @@ drop_bounding(unsigned keep)
 	}
 }
 
+int
+priv_may_keep_bind(void)
+{
+	struct __user_cap_header_struct h = { .version =
+		                                  _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) != 0)
+		return 0;
+	return (d[0].permitted & (1U << CAP_NET_BIND_SERVICE)) != 0;
+}
+
 static int
 fail(char *err, size_t cap, const char *what)
 {

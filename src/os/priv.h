@@ -44,6 +44,10 @@ int priv_chroot(const char *dir);
  */
 int priv_drop(const struct priv_user *u, unsigned keep, char *err, size_t cap);
 
+/* 1 when CAP_NET_BIND_SERVICE is in our permitted set, so PRIV_KEEP_BIND
+ * can be kept (a container may let root bind port 123 without it). */
+int priv_may_keep_bind(void);
+
 /* PR_SET_NO_NEW_PRIVS: nothing we exec could gain privileges.  0 or -1. */
 int priv_no_new_privs(void);
 

@@ -6,7 +6,7 @@
 # NoNewPrivs set; -F 1 adds the seccomp filter; -i changes its root; the
 # drop keeps exactly CAP_SYS_TIME when the system backend would need it
 # (shown with ostest, which drops the same way without touching a clock).
-USERNS_CHECKS="ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time keep-cap-net-bind new-address-port-123 reload-key-owner reload-after-drop"
+USERNS_CHECKS="ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time keep-cap-net-bind new-address-port-123 reload-key-owner reload-after-drop no-bind-cap-container"
 source "$(dirname "$0")/../lib.sh"
 userns_enter "$@"
 
@@ -78,6 +78,24 @@ check "stratum reload after the drop, under seccomp: $(tail -n 1 <<<"$out")" \
 	grep -q "restrict rules changed" <<<"$out"
 check "...and the daemon is still running" kill -0 $E
 stop_bg $E
+
+# A container that lets root bind port 123 without CAP_NET_BIND_SERVICE
+# (ip_unprivileged_port_start 0, the capability not in the bounding
+# set): -u still works, and says addresses added later cannot be served.
+if echo 0 >/proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null; then
+	start_bg "$T_TMP/g.log" setpriv --bounding-set -net_bind_service \
+		"$BUILD/stratumd" -d -u 65534:65534 -c "$conf"
+	G=$BG_PID
+	wait_for_log "$T_TMP/g.log" "running as uid" 5
+	check "no CAP_NET_BIND_SERVICE to keep: -u still starts, and says so" \
+		grep -q "no CAP_NET_BIND_SERVICE to keep" "$T_TMP/g.log"
+	check "...serving on port 123" \
+		bash -c "timeout 10 '$BUILD/stratum' query -c 1 127.0.0.1 2>&1 | grep -q 'adjust time server'"
+	stop_bg $G
+	echo 1024 >/proc/sys/net/ipv4/ip_unprivileged_port_start
+else
+	fail "cannot set ip_unprivileged_port_start in the namespace"
+fi
 
 out=$("$BUILD/ostest" priv 65534:65534 1)
 check "system backend's drop keeps exactly CAP_SYS_TIME (CapEff $(sed -n 's/^CapEff:\t//p' <<<"$out"))" \
