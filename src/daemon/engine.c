@@ -259,6 +259,17 @@ if_action(const struct conf *c, const struct ifs_addr *ia)
 	return a;
 }
 
+/* The rules, and -L: a virtual interface (ntpd's test: a ':' in the
+ * name, an address label such as eth0:1) is ignored, also when it
+ * appears after start. */
+static enum conf_if_action
+eng_if_action(const struct engine *e, const struct ifs_addr *ia)
+{
+	if (e->no_virtual && strchr(ia->name, ':') != NULL)
+		return CONF_IF_IGNORE;
+	return if_action(e->conf, ia);
+}
+
 static void
 set_port(struct udp_peer *p, uint16_t port)
 {
@@ -482,7 +493,7 @@ open_all(struct engine *e)
 		e->wildcard_only = 1;
 	}
 	for (i = 0; i < n && e->n_socks < ENG_MAX_SOCKS; i++) {
-		act = if_action(e->conf, &addrs[i]);
+		act = eng_if_action(e, &addrs[i]);
 		if (act != CONF_IF_IGNORE)
 			open_one(e, &addrs[i], act);
 	}
@@ -494,7 +505,7 @@ open_all(struct engine *e)
 		n = wildcards(addrs);
 		e->wildcard_only = 1;
 		for (i = 0; i < n; i++)
-			if (if_action(e->conf, &addrs[i]) != CONF_IF_IGNORE)
+			if (eng_if_action(e, &addrs[i]) != CONF_IF_IGNORE)
 				open_one(e, &addrs[i], CONF_IF_LISTEN);
 	}
 	return (int)e->n_socks;
@@ -1255,7 +1266,7 @@ still_wanted(const struct engine *e, size_t i, const struct ifs_addr *a, int n)
 	for (k = 0; k < n; k++) {
 		if (!same_addr(&s->addr, &a[k].addr))
 			continue;
-		act = if_action(e->conf, &a[k]);
+		act = eng_if_action(e, &a[k]);
 		return act != CONF_IF_IGNORE &&
 		    (act == CONF_IF_DROP) == (s->ifname[0] == '\0');
 	}
@@ -1307,7 +1318,7 @@ rescan_needed(const struct engine *e, const struct ifs_addr *a, int n)
 		if (!still_wanted(e, i, a, n))
 			return 1;
 	for (k = 0; k < n; k++) {
-		act = if_action(e->conf, &a[k]);
+		act = eng_if_action(e, &a[k]);
 		if (act != CONF_IF_IGNORE && !is_open(e, &a[k]))
 			return 1;
 	}
@@ -1325,7 +1336,7 @@ rescan_apply(struct engine *e, const struct ifs_addr *a, int n)
 		if (!still_wanted(e, i, a, n))
 			close_one(e, i);
 	for (k = 0; k < n && e->n_socks < ENG_MAX_SOCKS; k++) {
-		act = if_action(e->conf, &a[k]);
+		act = eng_if_action(e, &a[k]);
 		if (act != CONF_IF_IGNORE && !is_open(e, &a[k]))
 			open_one(e, &a[k], act);
 	}

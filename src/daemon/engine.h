@@ -173,6 +173,8 @@ struct engine {
 	int rescan_every_s;
 	int next_index;       /* the next socket's number in the log */
 	int wildcard_only;    /* listening on the wildcards: nothing to scan */
+	int no_virtual;       /* -L: ignore names with a ':' (set before
+				 eng_open_sockets) */
 	uint16_t port;        /* what the sockets were bound to */
 	int stop_pipe[2];     /* wakes the workers when they must stop */
 	int started;          /* serving: later bind failures are rescans' */

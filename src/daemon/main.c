@@ -893,6 +893,7 @@ serve(struct run *r, struct conf *c, const struct opts *o)
 	eng_init(&e, c, &r->lg, &o->asc);
 	if (o->update_s >= 0)
 		e.rescan_every_s = o->update_s;
+	e.no_virtual = o->no_virtual;
 	e.asc.notify = &r->notify;
 	e.nts = r->has_ke ? &r->ke : NULL;
 	e.reload = do_reload;

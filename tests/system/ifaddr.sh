@@ -4,8 +4,9 @@
 # namespace's interfaces after start are served and dropped (netlink
 # RTM_NEWADDR/RTM_DELADDR, checked by the periodic rescan too), logged as
 # ntpd does; the interface rules still decide, also after a reload that
-# changes them; an IPv6 link-local address that cannot be bound yet
-# makes no error line.  The daemon runs with `workers 2`, so the serving
+# changes them; -L keeps ignoring virtual interfaces (an address label
+# with a ':') that appear later; an IPv6 link-local address that cannot
+# be bound yet makes no error line.  The daemon runs with `workers 2`, so the serving
 # threads are stopped and started around each change.
 source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
@@ -15,7 +16,7 @@ C=$T_TMP/d.conf
 LOG=$T_TMP/d.log
 printf '%s\n' "port $PORT" "clock none" "local stratum 3" "workers 2" \
 	"interface ignore 10.77.1.0/24" >"$C"
-start_bg "$T_TMP/d.out" "$BUILD/stratumd" -n ${STRATUMD_ARGS:-} -c "$C" \
+start_bg "$T_TMP/d.out" "$BUILD/stratumd" -n -L ${STRATUMD_ARGS:-} -c "$C" \
 	-l "$LOG" --rundir "$T_TMP"
 D=$BG_PID
 wait_for_log "$LOG" "Listen normally on .* 127.0.0.1:$PORT" 5 ||
@@ -26,8 +27,9 @@ ask() { timeout 5 "$BUILD/stratum" query -p "$PORT" -c 1 -t 1 "$1" >/dev/null 2>
 
 check "10.77.0.1 not served before it exists" bash -c "! ask() { :; }; ! timeout 5 '$BUILD/stratum' query -p $PORT -c 1 -t 0.5 10.77.0.1 >/dev/null 2>&1"
 t0=$(date +%s.%N)
-ip addr add 10.77.0.1/24 dev lo
 ip addr add 10.77.1.1/24 dev lo
+ip addr add 10.77.2.1/24 dev lo label lo:2
+ip addr add 10.77.0.1/24 dev lo
 wait_for_log "$LOG" "Listen normally on [0-9]* lo 10.77.0.1:$PORT" 60
 t1=$(date +%s.%N)
 check "an added address is listened on, logged as ntpd does ($(grep -o "Listen normally on [0-9]* lo 10.77.0.1:$PORT" "$LOG"), after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s)" \
@@ -37,6 +39,8 @@ check "...by both workers' sockets (4 of 4 answered)" \
 	bash -c "n=0; for i in 1 2 3 4; do timeout 5 '$BUILD/stratum' query -p $PORT -c 1 -t 1 10.77.0.1 >/dev/null 2>&1 && n=\$((n + 1)); done; [ \$n -eq 4 ]"
 check "an address the interface rules ignore is not listened on" \
 	bash -c "! grep -q '10.77.1.1:$PORT' '$LOG'"
+check "-L: an address on a virtual interface (label lo:2) is not listened on" \
+	bash -c "! grep -q '10.77.2.1:$PORT' '$LOG'"
 check "127.0.0.1 still served" ask 127.0.0.1
 
 # Removed: "Deleting interface #N lo, 10.77.0.1#PORT".
