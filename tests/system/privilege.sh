@@ -6,7 +6,7 @@
 # NoNewPrivs set; -F 1 adds the seccomp filter; -i changes its root; the
 # drop keeps exactly CAP_SYS_TIME when the system backend would need it
 # (shown with ostest, which drops the same way without touching a clock).
-USERNS_CHECKS="ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time keep-cap-net-bind new-address-port-123 reload-key-owner reload-after-drop no-bind-cap-container"
+USERNS_CHECKS="keys-before-drop ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time keep-cap-net-bind new-address-port-123 reload-key-owner reload-after-drop no-bind-cap-container"
 source "$(dirname "$0")/../lib.sh"
 userns_enter "$@"
 
@@ -55,6 +55,37 @@ check "served under seccomp and chroot" grep -q "adjust time server" <<<"$out"
 check "still running under seccomp" kill -0 $B
 stop_bg $B
 check "exited cleanly on SIGTERM" grep -q "exiting on signal 15" "$T_TMP/b.log"
+
+# The key file is read before the drop: root's alone (0600), it still
+# signs replies as uid 65534 in a chroot under seccomp.  The client is a
+# few lines of Python: MD5(key || request) after key id 1.
+printf '%s\n' "1 MD5 md5secretkey01" >"$T_TMP/ntp.keys"
+chmod 600 "$T_TMP/ntp.keys"
+printf '%s\n' "port 123" "interface ignore all" "interface listen 127.0.0.1" \
+	"clock none" "local stratum 10" "keys $T_TMP/ntp.keys" "trustedkey 1" \
+	>"$T_TMP/k.conf"
+start_bg "$T_TMP/k.log" "$BUILD/stratumd" -d -u 65534:65534 -F 1 \
+	-i "$T_TMP/jail" -c "$T_TMP/k.conf"
+KP=$BG_PID
+wait_for_log "$T_TMP/k.log" "seccomp allow-list active" 5
+signed=$(/usr/bin/python3 - <<'EOF'
+import hashlib, os, socket, struct
+key = b"md5secretkey01"
+req = b"\x23" + b"\0" * 39 + os.urandom(8)
+req += struct.pack("!I", 1) + hashlib.md5(key + req).digest()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(req, ("127.0.0.1", 123))
+rep = s.recv(200)
+ok = (len(rep) == 68 and rep[24:32] == req[40:48] and
+      rep[48:52] == struct.pack("!I", 1) and
+      rep[52:] == hashlib.md5(key + rep[:48]).digest())
+print("signed" if ok else "bad reply of %d bytes" % len(rep))
+EOF
+)
+check "keys-before-drop: a 0600 key file signs replies as uid 65534 under seccomp and chroot ($signed)" \
+	test "$signed" = signed -a "$(status $KP Uid | cut -f1)" = 65534
+stop_bg $KP
 
 # An address that appears after the drop is bound on port 123 too.
 printf '%s\n' "port 123" "interface ignore all" "interface listen 127.0.0.1" \
