@@ -9,6 +9,7 @@
 #include "auth/keys.h"
 #include "auth/mac.h"
 #include "core/pkt.h"
+#include "core/srv.h"
 #include "t.h"
 
 /* The key file of ../shared/INTEROP-AUTH-MODE6.md, which chronyd 4.3 and
@@ -276,6 +277,50 @@ test_verify(const struct mac *m)
 	T_CHECK(strcmp(mac_verdict_str(MAC_BAD), "bad MAC") == 0);
 }
 
+/* The server's signed path as daemon/engine runs it: a request that
+ * verifies gets srv's reply, re-signed after the header with the same
+ * key within the request's length.  Over random requests (header,
+ * 0-3 extension fields, a MAC under each key), the reply always fits,
+ * verifies under that key, and is never longer than the request. */
+static void
+test_signed_replies(const struct mac *m)
+{
+	static struct keys ks;
+	static const uint32_t ids[] = { 1, 2, 3, 10 };
+	char err[KEYS_ERR_MAX];
+	uint32_t trust[] = { 1, 2, 3, 10 }, kid;
+	uint64_t rng = t_stats.seed ^ 0x5eed;
+	struct srv_sys sys;
+	int bad = 0;
+
+	T_EQ(parse(&ks, good_file, err), 0);
+	(void)keys_trust(&ks, trust, 4);
+	srv_sys_unsync(&sys, -20);
+	for (int i = 0; i < 2000; i++) {
+		const struct keys_entry *k = keys_find(&ks, ids[i % 4]), *got;
+		uint8_t req[512] = { 0x23 }, rep[512], v[64] = { 0 };
+		size_t len = 48, n = 0, ext = t_rand(&rng) % 4;
+
+		for (size_t e = 0; e < ext; e++)
+			(void)pkt_put_ext(req, &len, sizeof(req),
+			    (uint16_t)(0x2000 + e), v,
+			    (size_t)(t_rand(&rng) % 40), 0);
+		pkt_set_xmt(req, t_rand(&rng));
+		if (mac_sign(m, k, req, &len, sizeof(req)) != 0 ||
+		    mac_verify(m, &ks, 0, req, len, &got, &kid) != MAC_OK ||
+		    srv_respond(&sys, req, len, 1, rep, sizeof(rep), &n) !=
+		        SRV_REPLY) {
+			bad++;
+			continue;
+		}
+		n = PKT_HDR_LEN;
+		if (mac_sign(m, got, rep, &n, len) != 0 || n > len ||
+		    mac_verify(m, &ks, k->id, rep, n, NULL, &kid) != MAC_OK)
+			bad++;
+	}
+	T_EQ(bad, 0);
+}
+
 void
 test_auth(void)
 {
@@ -289,5 +334,6 @@ test_auth(void)
 	T_EQ(m.md5 != NULL, 1);
 	test_known_answers(&m);
 	test_verify(&m);
+	test_signed_replies(&m);
 	mac_free(&m);
 }
