@@ -208,10 +208,15 @@ rl_check(struct rl *r, int family, const uint8_t *addr, int64_t now_ns,
 
 	make_key(family, addr, &k0, &k1);
 	e = lookup(r, k0, k1, &fresh);
+	r->last = e;
 	since = fresh ? 0 : now_ns - e->last_ns;
 	if (since < 0)
 		since = 0;
 	e->last_ns = now_ns;
+	if (fresh)
+		e->first_ns = now_ns;
+	if (e->count < UINT32_MAX)
+		e->count++;
 	if (r->cfg.kind == RL_DISCARD)
 		over = discard_over(&r->cfg, e, since, fresh);
 	else
@@ -221,12 +226,27 @@ rl_check(struct rl *r, int family, const uint8_t *addr, int64_t now_ns,
 	if (r->cfg.kind == RL_RATELIMIT && r->cfg.leak_log2 > 0 &&
 	    (random & ((1u << r->cfg.leak_log2) - 1)) == 0)
 		return RL_LEAK;
+	if (e->dropped < UINT32_MAX)
+		e->dropped++;
 	if (want_kod &&
 	    (e->kod_ns == 0 || now_ns - e->kod_ns >= kod_guard_ns(&r->cfg))) {
 		e->kod_ns = now_ns != 0 ? now_ns : 1;
 		return RL_KOD;
 	}
 	return RL_DROP;
+}
+
+void
+rl_entry_addr(const struct rl_entry *e, int *family, uint8_t *addr)
+{
+	uint64_t v = e->k0 != 0 || (e->k1 >> 32) == 2 ? e->k0 : e->k1;
+	int i, n;
+
+	memset(addr, 0, 16);
+	*family = (e->k1 >> 32) == 2 ? 6 : 4;
+	n = *family == 4 ? 4 : 8;
+	for (i = 0; i < n; i++)
+		addr[i] = (uint8_t)(v >> (8 * i));
 }
 
 size_t

@@ -51,6 +51,12 @@ struct rl_entry {
 	int64_t last_ns;  /* last request (monotonic) */
 	int64_t level_ns; /* discard: score; ratelimit: token deficit */
 	int64_t kod_ns;   /* last RATE sent; 0 none */
+	/* for the MRU list (mode 6): since the entry was taken */
+	int64_t first_ns; /* first request (monotonic) */
+	uint32_t count;   /* requests */
+	uint32_t dropped; /* limited: dropped or answered with a RATE */
+	uint16_t port;    /* of the last request; the caller sets it */
+	uint8_t mv;       /* its mode | version << 3; the caller sets it */
 };
 
 struct rl {
@@ -59,6 +65,7 @@ struct rl {
 	size_t n_sets; /* power of two; slots holds n_sets * RL_WAYS */
 	uint64_t key0, key1;
 	uint64_t evictions;
+	struct rl_entry *last; /* the entry the last rl_check used */
 };
 
 enum rl_verdict {
@@ -87,6 +94,10 @@ size_t rl_table_bytes(size_t n_slots);
  */
 enum rl_verdict rl_check(struct rl *r, int family, const uint8_t *addr,
     int64_t now_ns, uint32_t random, int want_kod);
+
+/* The address an entry in use stands for: family 4 and its 4 bytes, or
+ * 6 and the /64 prefix (the rest zero) in addr[16]. */
+void rl_entry_addr(const struct rl_entry *e, int *family, uint8_t *addr);
 
 /* Entries in use (for tests and counters). */
 size_t rl_used(const struct rl *r);

@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 
 #include "core/ts.h"
+#include "daemon/ctlmru.h"
 #include "daemon/engine.h"
 #include "daemon/version.h"
 #include "os/udp.h"
@@ -465,9 +466,35 @@ readvar(struct engine *e, const struct ctl_msg *m, uint8_t leap,
 	    out);
 }
 
-int
-ctlsrv_answer(struct engine *e, const uint8_t *req, size_t len,
+/* REQ_NONCE and READ_MRU (daemon/ctlmru); mru_ok 0: restrict nomrulist
+ * covers the asker. */
+static int
+mru(struct engine *e, const struct udp_peer *from, int mru_ok,
+    const struct ctl_msg *m, uint8_t leap, uint16_t status, const struct now *n,
     struct ctlsrv_out *out)
+{
+	struct ctl_txt t;
+	int len, r = 0;
+
+	if (!mru_ok)
+		return send_error(m, leap, CTL_ERR_PERMISSION, out);
+	ctl_txt_init(&t, out->text[0], CTLSRV_TEXT);
+	if (m->opcode == CTL_OP_REQ_NONCE)
+		ctlmru_nonce(e, from, n->clock_ns, &t);
+	else
+		r = ctlmru_read(e, from, (const char *)m->data, m->count,
+		    n->clock_ns, n->mono_ns, CTLSRV_TEXT - 2, &t);
+	if (r == -1)
+		return 0; /* not a nonce we gave it: no answer */
+	if (r != 0 || (len = ctl_txt_end(&t)) < 0)
+		return send_error(m, leap, CTL_ERR_UNSPEC, out);
+	return send_text(m, leap, status, (const uint8_t *)t.buf, (size_t)len,
+	    out);
+}
+
+int
+ctlsrv_answer(struct engine *e, const struct udp_peer *from, int mru_ok,
+    const uint8_t *req, size_t len, struct ctlsrv_out *out)
 {
 	struct assoc *a = &e->asc;
 	const struct clk *clk = &e->clk;
@@ -489,6 +516,9 @@ ctlsrv_answer(struct engine *e, const uint8_t *req, size_t len,
 		return readstat(a, &m, sv.leap, status, &n, out);
 	case CTL_OP_READVAR:
 		return readvar(e, &m, sv.leap, status, &n, out);
+	case CTL_OP_REQ_NONCE:
+	case CTL_OP_READ_MRU:
+		return mru(e, from, mru_ok, &m, sv.leap, status, &n, out);
 	default:
 		return send_error(&m, sv.leap, CTL_ERR_BADOP, out);
 	}

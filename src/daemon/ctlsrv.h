@@ -32,14 +32,14 @@ struct ctlsrv_out {
 };
 
 /*
- * The reply to one mode 6 datagram: its fragments in out, in the order
+ * The reply to one mode 6 datagram from from: its fragments in out, in the order
  * to send them.  Returns out->n; 0 when the datagram gets no reply (not a
  * request, or a response: never answer one, that would let two servers
  * loop).  Unknown opcodes, associations and variables get an error
  * response.
  */
-int ctlsrv_answer(struct engine *e, const uint8_t *req, size_t len,
-    struct ctlsrv_out *out);
+int ctlsrv_answer(struct engine *e, const struct udp_peer *from, int mru_ok,
+    const uint8_t *req, size_t len, struct ctlsrv_out *out);
 
 /* Record what the core's event x means for the status words: the
  * system's and its source's last event and count (ntpd's event codes).

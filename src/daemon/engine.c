@@ -31,7 +31,7 @@
 #define ENG_ROUNDS 4            /* batches per socket per wake-up (fairness) */
 #define ENG_BUF 1024            /* longer requests are dropped as truncated */
 #define ENG_REPLY 80      /* a reply is 48, 52 (crypto-NAK), 68 or 72 (MAC) */
-#define ENG_RL_SLOTS 4096 /* rate-limit entries per worker (160 KiB) */
+#define ENG_RL_SLOTS 4096 /* rate-limit entries per worker (256 KiB) */
 #define ENG_WORKER_POLL_MS 200 /* how soon a worker notices a stop */
 /* Mode 6 replies may be larger than their requests (a READVAR of 12
  * bytes gets ~700): they go to loopback only, and at most this many
@@ -148,6 +148,8 @@ eng_ctr_name(enum eng_ctr c)
 	return "?";
 }
 
+static uint64_t seed64(void);
+
 static enum clk_kind
 clock_kind(enum conf_clock c)
 {
@@ -183,6 +185,8 @@ eng_init(struct engine *e, const struct conf *c, const struct logger *lg,
 	e->plain_io = plain != NULL && strcmp(plain, "1") == 0;
 	e->n_workers = c->workers > 0 ? c->workers : 1;
 	e->start_mono_ns = clk_mono_now();
+	e->mru_key0 = seed64();
+	e->mru_key1 = seed64();
 	pthread_mutex_init(&e->pub_lock, NULL);
 	pthread_mutex_init(&e->state_lock, NULL);
 	e->reload_key.dirfd = -1;
@@ -748,14 +752,20 @@ srv_ctr(enum srv_verdict v)
 /* Rate limiting for a request srv would answer: ENG_N_CTR to send the
  * reply as built, ENG_KOD to turn it into a RATE, else a drop counter. */
 static enum eng_ctr
-limit(struct eng_worker *w, unsigned flags, int fam, const uint8_t *addr,
-    int64_t mono_ns)
+limit(struct eng_worker *w, const struct udp_msg *m, unsigned flags, int fam,
+    const uint8_t *addr, int64_t mono_ns)
 {
+	enum rl_verdict v;
+
 	if (w->rl_slots == NULL ||
 	    (!(flags & ACL_LIMITED) && !w->pol.ratelimit_enabled))
 		return ENG_N_CTR;
-	switch (rl_check(&w->rl, fam, addr, mono_ns, rand32(w),
-	    (flags & ACL_KOD) != 0)) {
+	v = rl_check(&w->rl, fam, addr, mono_ns, rand32(w),
+	    (flags & ACL_KOD) != 0);
+	/* what the MRU list shows of the client's last request */
+	w->rl.last->port = udp_port((const struct sockaddr *)&m->peer.sa);
+	w->rl.last->mv = (uint8_t)(m->len > 0 ? m->buf[0] & 0x3f : 0);
+	switch (v) {
 	case RL_PASS:
 		break;
 	case RL_LEAK:
@@ -807,7 +817,7 @@ nts(struct eng_worker *w, int fd, const struct udp_msg *m, int64_t rx,
 
 	if (ef_parse(m->buf, m->len, &e) == EF_NONE)
 		return ENG_N_CTR;
-	c = limit(w, flags, fam, addr, mono_ns);
+	c = limit(w, m, flags, fam, addr, mono_ns);
 	if (c == ENG_KOD)
 		return ENG_DROP_RATE;
 	if (c != ENG_N_CTR)
@@ -931,7 +941,7 @@ decide(struct eng_worker *w, int fd, const struct udp_msg *m, int64_t mono_ns,
 	    srv_reply(&w->tmpl, m->buf, m->len, rx, 0, out, ENG_REPLY, out_len);
 	if (sv != SRV_REPLY)
 		return srv_ctr(sv);
-	c = limit(w, flags, fam, addr, mono_ns);
+	c = limit(w, m, flags, fam, addr, mono_ns);
 	if (c == ENG_KOD)
 		(void)srv_reply(&w->tmpl, m->buf, m->len, rx, 1, out, ENG_REPLY,
 		    out_len);
@@ -1045,6 +1055,17 @@ reload_request(struct eng_worker *w, int fd, const struct udp_msg *m)
  * state_lock (with workers 1 this is the main thread, holding it).
  * Returns the counter to bump.
  */
+/* restrict ... nomrulist covers this client: no MRU list for it. */
+static int
+nomrulist(const struct eng_worker *w, const struct udp_peer *p)
+{
+	const uint8_t *a = NULL;
+	int fam = peer_addr(p, &a);
+
+	return fam == 0 ||
+	    (acl_flags(&w->pol.acl, fam, a, 0) & ACL_NOMRULIST) != 0;
+}
+
 static enum eng_ctr
 control(struct eng_worker *w, int fd, const struct udp_msg *m)
 {
@@ -1066,7 +1087,8 @@ control(struct eng_worker *w, int fd, const struct udp_msg *m)
 		return c;
 	if (e->n_workers > 1)
 		pthread_mutex_lock(&e->state_lock);
-	n = ctlsrv_answer(e, m->buf, m->len, &w->ctl);
+	n = ctlsrv_answer(e, &m->peer, !nomrulist(w, &m->peer), m->buf, m->len,
+	    &w->ctl);
 	if (e->n_workers > 1)
 		pthread_mutex_unlock(&e->state_lock);
 	if (n == 0)
@@ -1579,6 +1601,108 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 	pthread_mutex_unlock(&e->state_lock);
 	stop_workers(e);
 	return e->asc.exit_code;
+}
+
+/* Relaxed loads of another thread's rate-limit entry (its worker keeps
+ * writing it: a field may be a request newer than another). */
+static void
+mru_load(const struct rl_entry *s, struct rl_entry *d)
+{
+	d->k0 = __atomic_load_n(&s->k0, __ATOMIC_RELAXED);
+	d->k1 = __atomic_load_n(&s->k1, __ATOMIC_RELAXED);
+	d->last_ns = __atomic_load_n(&s->last_ns, __ATOMIC_RELAXED);
+	d->first_ns = __atomic_load_n(&s->first_ns, __ATOMIC_RELAXED);
+	d->count = __atomic_load_n(&s->count, __ATOMIC_RELAXED);
+	d->dropped = __atomic_load_n(&s->dropped, __ATOMIC_RELAXED);
+	d->port = __atomic_load_n(&s->port, __ATOMIC_RELAXED);
+	d->mv = __atomic_load_n(&s->mv, __ATOMIC_RELAXED);
+}
+
+static int
+by_key(const void *a, const void *b)
+{
+	const struct eng_mru *x = a, *y = b;
+	int c = x->family - y->family;
+
+	return c != 0 ? c : memcmp(x->addr, y->addr, 16);
+}
+
+static int
+by_last(const void *a, const void *b)
+{
+	const struct eng_mru *x = a, *y = b;
+
+	return (x->last_mono_ns > y->last_mono_ns) -
+	    (x->last_mono_ns < y->last_mono_ns);
+}
+
+/* One entry per address: a client whose requests went to several
+ * workers is in several tables. */
+static size_t
+mru_merge(struct eng_mru *v, size_t n)
+{
+	size_t i, k = 0;
+
+	qsort(v, n, sizeof(*v), by_key);
+	for (i = 0; i < n; i++) {
+		if (k > 0 && by_key(&v[k - 1], &v[i]) == 0) {
+			struct eng_mru *d = &v[k - 1];
+
+			d->count += v[i].count;
+			d->dropped += v[i].dropped;
+			if (v[i].first_mono_ns < d->first_mono_ns)
+				d->first_mono_ns = v[i].first_mono_ns;
+			if (v[i].last_mono_ns > d->last_mono_ns) {
+				d->last_mono_ns = v[i].last_mono_ns;
+				d->port = v[i].port;
+				d->mv = v[i].mv;
+			}
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	qsort(v, k, sizeof(*v), by_last);
+	return k;
+}
+
+int
+eng_mru_snapshot(struct engine *e, struct eng_mru **out)
+{
+	struct rl_entry *slots, x;
+	struct eng_mru *v;
+	size_t n = 0, i;
+	int k;
+
+	*out = NULL;
+	if (e->workers == NULL)
+		return 0;
+	v = calloc((size_t)e->n_workers * ENG_RL_SLOTS, sizeof(*v));
+	if (v == NULL)
+		return -1;
+	/* the restrict rules as published (a reload may change them) */
+	pthread_mutex_lock(&e->pub_lock);
+	for (k = 0; k < e->n_workers; k++) {
+		slots =
+		    __atomic_load_n(&e->workers[k].rl_slots, __ATOMIC_ACQUIRE);
+		for (i = 0; slots != NULL && i < ENG_RL_SLOTS; i++) {
+			mru_load(&slots[i], &x);
+			if (x.k0 == 0 && x.k1 == 0)
+				continue;
+			rl_entry_addr(&x, &v[n].family, v[n].addr);
+			v[n].flags =
+			    acl_flags(&e->pol.acl, v[n].family, v[n].addr, 0);
+			v[n].port = x.port;
+			v[n].mv = x.mv;
+			v[n].first_mono_ns = x.first_ns;
+			v[n].last_mono_ns = x.last_ns;
+			v[n].count = x.count;
+			v[n].dropped = x.dropped;
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&e->pub_lock);
+	*out = v;
+	return (int)mru_merge(v, n);
 }
 
 void

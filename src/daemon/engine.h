@@ -155,8 +155,9 @@ struct engine {
 	atomic_uint_fast64_t pub_gen;
 	atomic_int stop_workers;
 	int threads_started;
-	struct spreader spreader; /* workers > 1: one thread or all */
-	int64_t start_mono_ns;    /* eng_init: mode 6's ss_uptime */
+	struct spreader spreader;    /* workers > 1: one thread or all */
+	int64_t start_mono_ns;       /* eng_init: mode 6's ss_uptime */
+	uint64_t mru_key0, mru_key1; /* random: MRU nonces (ctlmru) */
 	/* Reload (SIGHUP, `stratum reload`): main's function, run by
 	 * eng_run in the main thread holding state_lock; 0 applied, -1
 	 * rejected.  NULL: reload not possible. */
@@ -201,6 +202,27 @@ int eng_open_sockets(struct engine *e);
  * poll error or a panic. */
 int eng_run(struct engine *e, volatile sig_atomic_t *stop,
     volatile sig_atomic_t *hup);
+
+/* One client of the rate-limit tables, for mode 6's MRU list. */
+struct eng_mru {
+	int family;       /* 4 or 6 */
+	uint8_t addr[16]; /* IPv6: the /64 the table keys on */
+	uint16_t port;    /* of its last request */
+	uint8_t mv;       /* mode | version << 3 of its last request */
+	unsigned flags;   /* the restrict flags (ACL_*) that apply to it */
+	int64_t first_mono_ns, last_mono_ns;
+	uint64_t count, dropped;
+};
+
+/*
+ * Every worker's rate-limit entries, one per address (summed across
+ * workers), least recently seen first, into *out (calloc'd: the caller
+ * frees it).  Returns the count; 0 (*out may be NULL) when nobody is
+ * rate-limited, so there is no table; -1 when out of memory.  Safe from
+ * any thread: other workers' entries are read with relaxed loads while
+ * they keep serving, so one entry may mix two consecutive requests.
+ */
+int eng_mru_snapshot(struct engine *e, struct eng_mru **out);
 
 /* Every worker's counters summed into *out; safe from any thread (a
  * counter being bumped meanwhile may be one behind). */

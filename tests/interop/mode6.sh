@@ -169,6 +169,11 @@ ok = ok and all(isinstance(x[k], (int, float)) for k in
 ok = ok and 0 < x["delay_s"] < 0.005 and abs(x["offset_s"]) < 0.005
 sys.exit(0 if ok else 1)' "$json"
 
+out=$(ntpq -c mrulist 127.0.0.1 2>&1)
+check "ntpq -c mrulist with nobody rate-limited: an empty list, no error" \
+	bash -c 'grep -q "^ lstint avgint rstr" <<<"$1" && grep -q "Collected 0 slots" <<<"$1" &&
+		! grep -qiE "error|timed out|Traceback" <<<"$1"' _ "$out"
+
 # --- stratum sources / tracking / status / counters ---------------------------
 SCHEMA=$ROOT/doc/schema
 valid() { /usr/bin/python3 "$ROOT/tests/tools/jsonschema.py" "$SCHEMA/$1.schema.json"; }
@@ -331,6 +336,53 @@ check "restrict 10.9.9.0 mask 255.255.255.0: stratum peers -h 10.9.9.1 answered 
 out=$(ntpq -n -c "rv 0 stratum" 10.9.9.1 2>&1)
 check "and ntpq -c 'rv 0 stratum' from 10.9.9.1 says stratum=10 ($(tr '\n' ' ' <<<"$out"))" \
 	grep -q '^stratum=10$' <<<"$out"
+stop_bg "$SD_PID"
+
+# --- the MRU list: rate-limited clients ---------------------------------------
+ip addr add 127.0.0.2/8 dev lo 2>/dev/null
+start_stratumd mru "interface ignore all
+interface listen 127.0.0.1
+clock none
+local stratum 10
+restrict default limited kod
+restrict 127.0.0.2 limited nomrulist" || fail "stratumd starts (mru)"
+"$STRATUM" query -c 5 -i 0.2 127.0.0.1 >/dev/null 2>&1
+out=$(ntpq -n -c mrulist 127.0.0.1 2>&1)
+echo "$out" | sed 's/^/  # /'
+# (the client stops at the RATE kiss: one answered, one KoD)
+check "ntpq -c mrulist: 127.0.0.1, restrict K, mode 3 version 4, 2 requests, 1 limited, a client port" \
+	bash -c 'grep -qE "^ +[0-9]+ +[0-9.]+ +420 K 3 4 +2 +- +1 +[1-9][0-9]* 127\.0\.0\.1$" <<<"$1"' _ "$out"
+mru=$(/usr/bin/python3 - <<'EOP'
+import socket, struct
+def ask(src, op, data=b"", seq=1):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    s.settimeout(1)
+    pad = b"\0" * ((4 - (12 + len(data)) % 4) % 4)
+    s.sendto(struct.pack(">BBHHHHH", 0x16, op, seq, 0, 0, 0, len(data)) + data + pad,
+             ("127.0.0.1", 123))
+    try:
+        b = s.recv(4096)
+    except socket.timeout:
+        return None
+    r, _, st, _, _, cnt = struct.unpack(">BHHHHH", b[1:12])
+    return r, st, b[12:12 + cnt]
+r = ask("127.0.0.2", 12)
+out = ["nomrulist:" + ("PERMISSION" if r and r[0] & 0x40 and r[1] >> 8 == 1 else "answered")]
+r = ask("127.0.0.1", 12)
+nonce = r[2].decode().strip() if r else ""
+out.append("nonce:" + ("ok" if nonce.startswith("nonce=") and len(nonce) == 30 else "bad"))
+r = ask("127.0.0.1", 10, b"nonce=00000000" + b"0" * 16 + b", frags=4", 2)
+out.append("forged:" + ("silent" if r is None else "answered"))
+r = ask("127.0.0.3", 10, nonce.encode() + b", frags=4", 3)
+out.append("other-address:" + ("silent" if r is None else "answered"))
+r = ask("127.0.0.1", 10, nonce.encode() + b", frags=4", 4)
+out.append("own:" + ("list" if r and b"addr.0=127.0.0.1:" in r[2] and b"now=" in r[2] else "bad"))
+print(" ".join(out))
+EOP
+)
+check "MRU: nomrulist gets PERMISSION, the nonce is 24 hex, a forged one or one from another address gets nothing, the right one the list ($mru)" \
+	test "$mru" = "nomrulist:PERMISSION nonce:ok forged:silent other-address:silent own:list"
 stop_bg "$SD_PID"
 
 # --- against NTPsec's ntpd ------------------------------------------------------

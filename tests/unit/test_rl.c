@@ -149,9 +149,41 @@ spoofed_million(void)
 	T_CHECK(sizeof(r) < 128); /* the struct itself holds no table */
 }
 
+/* What the MRU list reads: the address back from the key, first and
+ * last request, count, drops, and the entry rl_check used. */
+static void
+mru_fields(void)
+{
+	struct rl_cfg c = { .kind = RL_DISCARD,
+		.average_log2 = 3,
+		.minimum_s = 2 };
+	struct rl r;
+	uint8_t a[4] = { 192, 0, 2, 9 }, out[16];
+	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 1, 2, 3, 4, 9, 9, 9, 9 };
+	int64_t t = 5000 * S;
+	int fam;
+
+	T_EQ(rl_init(&r, &c, slots, SLOTS, 3, 4), 0);
+	T_EQ(rl_check(&r, 4, a, t, 0, 0), RL_PASS);
+	T_EQ(rl_check(&r, 4, a, t + S, 0, 0), RL_DROP); /* under minimum */
+	T_EQ(rl_check(&r, 4, a, t + 10 * S, 0, 0), RL_PASS);
+	T_CHECK(r.last != NULL);
+	T_EQ(r.last->count, 3);
+	T_EQ(r.last->dropped, 1);
+	T_CHECK(r.last->first_ns == t && r.last->last_ns == t + 10 * S);
+	rl_entry_addr(r.last, &fam, out);
+	T_EQ(fam, 4);
+	T_CHECK(memcmp(out, a, 4) == 0);
+	(void)rl_check(&r, 6, v6, t, 0, 0);
+	rl_entry_addr(r.last, &fam, out);
+	T_EQ(fam, 6);
+	T_CHECK(memcmp(out, v6, 8) == 0 && out[8] == 0 && out[15] == 0);
+}
+
 void
 test_rl(void)
 {
+	mru_fields();
 	siphash_vector();
 	discard_limits();
 	ratelimit_bucket_and_leak();
