@@ -236,3 +236,31 @@ wait_until() {
 	done
 	return 1
 }
+
+# start_synced_trio PORT: two stratumd at stratum 1 (PORT+1, PORT+2) and a
+# client stratumd on PORT with the virtual clock, polling both every 1-4 s
+# (loopstats and peerstats in $T_TMP/stats); waits until it has selected a
+# system peer.  Sets $UP1_PID $UP2_PID $CL_PID and $CL_LOG; 1 on failure.
+start_synced_trio() {
+	local p=$1 u
+	for u in 1 2; do
+		start_stratumd "up$u" "port $((p + u))
+interface ignore all
+interface listen 127.0.0.1
+clock none
+local stratum 1" || return 1
+		eval "UP${u}_PID=\$SD_PID"
+	done
+	mkdir -p "$T_TMP/stats"
+	start_stratumd client "port $p
+interface ignore all
+interface listen 127.0.0.1
+clock virtual offset 0.002 freq 5
+server 127.0.0.1 port $((p + 1)) iburst minpoll 0 maxpoll 2
+server 127.0.0.1 port $((p + 2)) iburst minpoll 0 maxpoll 2
+statsdir $T_TMP/stats/
+statistics loopstats peerstats" || return 1
+	CL_PID=$SD_PID
+	CL_LOG=$SD_LOG
+	wait_for_log "$CL_LOG" "synchronized to" 40
+}

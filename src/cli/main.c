@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/metrics.h"
 #include "cli/peers.h"
 #include "cli/query.h"
 #include "cli/reload.h"
@@ -43,6 +44,7 @@ usage(FILE *f)
 	    "       stratum tracking|status [-n] [-j] [-h HOST] [-p PORT]\n"
 	    "       stratum counters [-j] [-h HOST] [-p PORT]\n"
 	    "       stratum reload [-h HOST] [-p PORT] [--rundir DIR]\n"
+	    "       stratum metrics [-h HOST] [-p PORT]\n"
 	    "options:\n"
 	    "  -p PORT      server port (default 123)\n"
 	    "  -c COUNT     requests per server address (default 4, max %d)\n"
@@ -61,7 +63,8 @@ usage(FILE *f)
 	    "sources: as `chronyc sources` (-v: with the legend); tracking:\n"
 	    "as `chronyc tracking`; status: as `w32tm /query /status`, and\n"
 	    "whether it is synchronized; counters: packets received, answered,\n"
-	    "dropped by reason\n",
+	    "dropped by reason\n"
+	    "metrics: the daemon's state in the Prometheus text format\n",
 	    QRY_MAX_COUNT);
 }
 
@@ -262,6 +265,8 @@ main(int argc, char **argv)
 		return counters_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "reload") == 0)
 		return reload_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "metrics") == 0)
+		return metrics_main(argc - 1, argv + 1);
 	if (argc < 2 ||
 	    (strcmp(argv[1], "query") != 0 && strcmp(argv[1], "sync") != 0)) {
 		if (argc >= 2)

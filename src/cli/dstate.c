@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: ISC
+/* dstate: a daemon's state over mode 6.  See dstate.h. */
+#include "cli/dstate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ts.h"
+#include "ctl/ctl.h"
+#include "os/clk.h"
+
+static const char *const err_names[] = { "UNSPEC", "PERMISSION", "BADFMT",
+	"BADOP", "BADASSOC", "UNKNOWNVAR", "BADVALUE", "RESTRICT" };
+
+static const char *
+err_name(int error)
+{
+	int code = error - 1;
+
+	return code >= 0 && code < 8 ? err_names[code] : "UNKNOWN";
+}
+
+/* A value into a NUL-terminated buffer. */
+static void
+val(const struct ctl_var *v, char *out, size_t cap)
+{
+	size_t n = v->value_len < cap - 1 ? v->value_len : cap - 1;
+
+	if (v->value == NULL)
+		n = 0;
+	else
+		memcpy(out, v->value, n);
+	out[n] = '\0';
+}
+
+static double
+num(const struct ctl_var *v)
+{
+	char b[64], *end;
+	double d;
+
+	val(v, b, sizeof(b));
+	d = strtod(b, &end);
+	return end == b ? NAN : d;
+}
+
+/* Milliseconds (how mode 6 sends times) to seconds. */
+static double
+ms(const struct ctl_var *v)
+{
+	return num(v) / 1000;
+}
+
+/* Seconds since an NTP timestamp "0xHHHHHHHH.HHHHHHHH"; NAN for 0. */
+static double
+age(const struct ctl_var *v)
+{
+	char b[64], *dot;
+	uint64_t ts;
+
+	val(v, b, sizeof(b));
+	dot = strchr(b, '.');
+	if (dot == NULL)
+		return NAN;
+	*dot = '\0';
+	ts = strtoull(b, NULL, 16) << 32 | strtoull(dot + 1, NULL, 16);
+	if (ts == 0)
+		return NAN;
+	return ts_to_s(clk_real_now() - ts_from_ntp64(ts));
+}
+
+static void
+keep_ctr(struct dst_sys *s, const struct ctl_var *v)
+{
+	struct dst_ctr *c;
+
+	if (s->n_ctr >= DST_MAX_CTR || v->name_len >= sizeof(c->name))
+		return;
+	if (!(v->name_len > 3 && memcmp(v->name, "ss_", 3) == 0) &&
+	    !(v->name_len > 4 && memcmp(v->name, "stm_", 4) == 0))
+		return;
+	c = &s->ctr[s->n_ctr];
+	memcpy(c->name, v->name, v->name_len);
+	c->name[v->name_len] = '\0';
+	c->value = num(v);
+	if (!isnan(c->value))
+		s->n_ctr++;
+}
+
+static void
+sys_var(struct dst_sys *s, const struct ctl_var *v)
+{
+	char b[8];
+
+	if (ctl_var_is(v, "leap")) {
+		val(v, b, sizeof(b));
+		s->leap = (int)strtol(b, NULL, 2) & 3;
+	} else if (ctl_var_is(v, "stratum"))
+		s->stratum = (int)num(v);
+	else if (ctl_var_is(v, "peer"))
+		s->peer = (int)num(v);
+	else if (ctl_var_is(v, "tc"))
+		s->poll_log2 = (int)num(v);
+	else if (ctl_var_is(v, "offset"))
+		s->offset_s = ms(v);
+	else if (ctl_var_is(v, "sys_jitter"))
+		s->jitter_s = ms(v);
+	else if (ctl_var_is(v, "frequency"))
+		s->freq_ppm = num(v);
+	else if (ctl_var_is(v, "clk_wander"))
+		s->wander_ppm = num(v);
+	else if (ctl_var_is(v, "rootdelay"))
+		s->root_delay_s = ms(v);
+	else if (ctl_var_is(v, "rootdisp"))
+		s->root_disp_s = ms(v);
+	else if (ctl_var_is(v, "refid"))
+		val(v, s->refid, sizeof(s->refid));
+	else if (ctl_var_is(v, "version"))
+		val(v, s->version, sizeof(s->version));
+	else
+		keep_ctr(s, v);
+}
+
+static void
+src_var(struct dst_src *r, const struct ctl_var *v, char *host, size_t cap)
+{
+	if (ctl_var_is(v, "srcadr"))
+		val(v, r->addr, sizeof(r->addr));
+	else if (ctl_var_is(v, "srchost"))
+		val(v, host, cap);
+	else if (ctl_var_is(v, "srcport"))
+		r->port = (int)num(v);
+	else if (ctl_var_is(v, "refid"))
+		val(v, r->refid, sizeof(r->refid));
+	else if (ctl_var_is(v, "stratum"))
+		r->stratum = (int)num(v);
+	else if (ctl_var_is(v, "reach"))
+		r->reach =
+		    (unsigned)strtoul(v->value ? v->value : "0", NULL, 16);
+	else if (ctl_var_is(v, "hpoll"))
+		r->poll_log2 = (int)num(v);
+	else if (ctl_var_is(v, "rec"))
+		r->when_s = age(v);
+	else if (ctl_var_is(v, "offset"))
+		r->offset_s = ms(v);
+	else if (ctl_var_is(v, "delay"))
+		r->delay_s = ms(v);
+	else if (ctl_var_is(v, "jitter"))
+		r->jitter_s = ms(v);
+	else if (ctl_var_is(v, "dispersion"))
+		r->disp_s = ms(v);
+	else if (ctl_var_is(v, "stm_sent"))
+		r->sent = num(v);
+	else if (ctl_var_is(v, "stm_received"))
+		r->received = num(v);
+}
+
+static void
+fill_src(struct dst_src *r, const char *text, size_t len)
+{
+	struct ctl_vcur c;
+	struct ctl_var v;
+	char host[64] = "";
+
+	r->port = -1;
+	r->stratum = 16;
+	r->poll_log2 = -1;
+	r->when_s = r->offset_s = r->delay_s = r->jitter_s = r->disp_s = NAN;
+	r->sent = r->received = NAN;
+	ctl_vcur_init(&c, text, len);
+	while (ctl_var_next(&c, &v))
+		src_var(r, &v, host, sizeof(host));
+	/* A reference clock has srcadr 127.127.t.u (ntpd) or none; its
+	 * name is in srchost. */
+	if (r->addr[0] == '\0' || strncmp(r->addr, "127.127.", 8) == 0)
+		if (host[0] != '\0')
+			snprintf(r->addr, sizeof(r->addr), "%s", host);
+	if (isnan(r->jitter_s))
+		r->jitter_s = r->disp_s;
+}
+
+static int
+ask(struct ctlq *q, uint8_t op, uint16_t assoc, struct ctlq_resp *r, char *err,
+    size_t cap)
+{
+	if (ctlq_ask(q, op, assoc, NULL, r) != 0) {
+		snprintf(err, cap,
+		    "no daemon answering (is stratumd running? mode 6 "
+		    "restricted?)");
+		return -1;
+	}
+	if (r->error && assoc == 0) {
+		snprintf(err, cap, "server error %s", err_name(r->error));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+fetch_sys(struct ctlq *q, struct dst_sys *s, struct ctlq_resp *r, char *err,
+    size_t cap)
+{
+	struct ctl_vcur c;
+	struct ctl_var v;
+
+	memset(s, 0, sizeof(*s));
+	s->stratum = 16;
+	s->poll_log2 = -1;
+	s->offset_s = s->jitter_s = s->freq_ppm = s->wander_ppm = NAN;
+	s->root_delay_s = s->root_disp_s = NAN;
+	if (ask(q, CTL_OP_READVAR, 0, r, err, cap) != 0)
+		return -1;
+	s->status = r->status;
+	ctl_vcur_init(&c, (const char *)r->data, r->len);
+	while (ctl_var_next(&c, &v))
+		sys_var(s, &v);
+	/* RFC 9327 2.3.1: bits 8-13 of the system status word name the
+	 * clock source, 0 while unsynchronized. */
+	s->synced = ((s->status >> 8) & 0x3f) != 0 && s->leap != 3;
+	return 0;
+}
+
+int
+dst_fetch(struct ctlq *q, struct dst *d, char *err, size_t cap)
+{
+	static struct ctlq_resp r;
+	uint16_t ids[DST_MAX_SRC];
+	size_t i;
+	int n = 0, k;
+
+	d->n_src = 0;
+	if (fetch_sys(q, &d->sys, &r, err, cap) != 0)
+		return -1;
+	if (ask(q, CTL_OP_READSTAT, 0, &r, err, cap) != 0)
+		return -1;
+	for (i = 0; i + 4 <= r.len && n < DST_MAX_SRC; i += 4)
+		ids[n++] = (uint16_t)(r.data[i] << 8 | r.data[i + 1]);
+	for (k = 0; k < n; k++) {
+		struct dst_src *s = &d->src[d->n_src];
+
+		if (ask(q, CTL_OP_READVAR, ids[k], &r, err, cap) != 0)
+			return -1;
+		if (r.error)
+			continue; /* gone since READSTAT */
+		memset(s, 0, sizeof(*s));
+		s->assoc = ids[k];
+		s->status = r.status;
+		fill_src(s, (const char *)r.data, r.len);
+		d->n_src++;
+	}
+	return 0;
+}
+
+double
+dst_ctr(const struct dst *d, const char *name)
+{
+	int i;
+
+	for (i = 0; i < d->sys.n_ctr; i++)
+		if (strcmp(d->sys.ctr[i].name, name) == 0)
+			return d->sys.ctr[i].value;
+	return NAN;
+}
+
+const char *
+dst_sel_name(uint16_t status)
+{
+	static const char *const names[] = { "reject", "falsetick", "excess",
+		"outlier", "candidate", "backup", "sys.peer", "pps.peer" };
+
+	return names[(status >> 8) & 7];
+}
+
+void
+dst_json_str(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || *s == '<' || *s == '>')
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			putc(*s, f);
+	}
+	putc('"', f);
+}

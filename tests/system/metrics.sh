@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# `stratum metrics`: a synchronized stratumd with two sources, its state in
+# the Prometheus text format, checked by Prometheus' own parser (promtool
+# from Debian's prometheus package, fetched into $PROMETHEUS_DIR, default
+# build/prometheus, like the peers); the values cross-checked against
+# `stratum peers -j`; NTPsec's ntpd read the same way.
+source "$(dirname "$0")/../lib.sh"
+ns_enter "$@"
+
+P=11150
+PROM=${PROMETHEUS_DIR:-$BUILD/prometheus}
+PROMTOOL=$PROM/usr/bin/promtool
+"$ROOT/tests/tools/fetch-promtool.sh" "$PROM" >"$T_TMP/fetch.log" 2>&1
+have_promtool() { [ -x "$PROMTOOL" ]; }
+
+# promtool_check FILE DESCRIPTION: `promtool check metrics` (parser and
+# linter) passes on FILE.
+promtool_check() {
+	if ! have_promtool; then
+		skip "$2: promtool not available"
+		diag "$T_TMP/fetch.log"
+		return
+	fi
+	if "$PROMTOOL" check metrics <"$1" >"$T_TMP/promtool.out" 2>&1; then
+		ok "$2"
+	else
+		fail "$2"
+		diag "$T_TMP/promtool.out" "$1"
+	fi
+}
+
+start_synced_trio $P || { fail "three stratumd start and synchronize"; diag "$CL_LOG"; finish; exit; }
+ok "three stratumd start and synchronize"
+sleep 2 # a few more polls, so both sources have samples
+
+M=$T_TMP/metrics.txt
+"$BUILD/stratum" metrics -p $P >"$M" 2>"$T_TMP/metrics.err"
+rc=$?
+check "stratum metrics exits 0 (exit $rc)" test $rc -eq 0
+promtool_check "$M" "promtool check metrics accepts the output"
+
+for fam in stratum_up stratum_system_offset_seconds stratum_system_jitter_seconds \
+	stratum_system_frequency_ppm stratum_system_root_delay_seconds \
+	stratum_system_root_dispersion_seconds stratum_system_stratum \
+	stratum_system_leap stratum_system_synchronized stratum_source_info \
+	stratum_source_offset_seconds stratum_source_delay_seconds \
+	stratum_source_jitter_seconds stratum_source_reach stratum_source_stratum \
+	stratum_source_poll_seconds stratum_source_selection; do
+	grep -q "^# TYPE $fam " "$M" || missing="${missing:-} $fam"
+done
+check "every system and source family is there (missing:${missing:-})" test -z "${missing:-}"
+check "synchronized 1" grep -qx 'stratum_system_synchronized 1' "$M"
+check "system stratum 2" grep -qx 'stratum_system_stratum 2' "$M"
+n=$(grep -c '^stratum_source_offset_seconds{' "$M")
+check "an offset per source ($n)" test "$n" -eq 2
+n=$(grep -cE '^stratum_source_info\{.*state="sys.peer",tally="\*"\} 1$' "$M")
+check "one source is the system peer (tally *: $n)" test "$n" -eq 1
+check "its selection state is 6" grep -qE '^stratum_source_selection\{.*\} 6$' "$M"
+check "reach is a register value (0..255)" \
+	awk '/^stratum_source_reach\{/ { if ($2 < 1 || $2 > 255) bad = 1; n++ } END { exit bad || n != 2 }' "$M"
+
+# Seconds, not milliseconds: each source's delay and jitter agree with
+# `stratum peers -j` (which says seconds) within a factor of two.
+"$BUILD/stratum" peers -j -p $P >"$T_TMP/peers.json" 2>&1
+"$BUILD/stratum" metrics -p $P >"$M.2" 2>&1
+python3 - "$T_TMP/peers.json" "$M.2" >"$T_TMP/units.out" 2>&1 <<'PY'
+import json, re, sys
+peers = json.load(open(sys.argv[1]))["peers"]
+text = open(sys.argv[2]).read()
+bad = 0
+for p in peers:
+    for name, key in (("delay", "delay_s"), ("offset", "offset_s")):
+        m = re.search(r'^stratum_source_%s_seconds\{assoc="%d",[^}]*\} (\S+)$' % (name, p["assoc"]), text, re.M)
+        v, ref = float(m.group(1)), p[key]
+        ok = (abs(v) <= 2 * abs(ref) + 2e-5 and abs(ref) <= 2 * abs(v) + 2e-5) if name == "offset" else (0.5 * ref <= v <= 2 * ref)
+        print(name, p["assoc"], v, ref, "ok" if ok else "BAD")
+        bad += not ok
+sys.exit(bad)
+PY
+rc=$?
+check "source delay and offset are in seconds (as peers -j)" test $rc -eq 0
+[ $rc -eq 0 ] || diag "$T_TMP/units.out"
+
+# Counters: read from the daemon's full system variable list; when it
+# sends them they show up, when it does not nothing is made up.
+if grep -q 'ss_received' "$BUILD/stratumd"; then
+	check "server counters: received, replies, drops by reason" \
+		grep -qE '^stratum_server_received_total [0-9]+$' "$M"
+	check "drops by reason are labelled" \
+		grep -qE '^stratum_server_drops_total\{reason="[a-z_0-9]+"\} [0-9]+$' "$M"
+	check "clock steps counter" grep -qE '^stratum_clock_steps_total [0-9]+$' "$M"
+	check "mode 6 served counts our own requests" \
+		awk '$1 == "stratum_mode6_served_total" { exit !($2 >= 1) } END { }' "$M"
+else
+	check "this stratumd sends no counters: none invented" \
+		bash -c "! grep -q '^stratum_server_' '$M'"
+fi
+
+# promtool is a real check: a sample without its family's type breaks it.
+if have_promtool; then
+	sed 's/^stratum_system_stratum 2$/stratum_system_stratum two/' "$M" >"$T_TMP/broken.txt"
+	if "$PROMTOOL" check metrics <"$T_TMP/broken.txt" >/dev/null 2>&1; then
+		fail "promtool rejects a malformed value"
+	else
+		ok "promtool rejects a malformed value"
+	fi
+else
+	skip "promtool rejects a malformed value: promtool not available"
+fi
+
+out=$(timeout 10 "$BUILD/stratum" metrics -p $((P + 9)) 2>&1)
+rc=$?
+check "no daemon: exit 1 and a reason (exit $rc)" test $rc -eq 1
+check "...saying nothing answers" grep -q "no daemon answering" <<<"$out"
+timeout 10 "$BUILD/stratum" metrics -x >/dev/null 2>&1
+rc=$?
+check "unknown option: exit 2 (exit $rc)" test $rc -eq 2
+
+# NTPsec's ntpd: the same command reads it.
+if have_peers; then
+	start_ntpd_local
+	sleep 2
+	timeout 10 "$BUILD/stratum" metrics -p 123 >"$T_TMP/ntpd.txt" 2>&1
+	rc=$?
+	check "stratum metrics reads NTPsec ntpd (exit $rc)" test $rc -eq 0
+	promtool_check "$T_TMP/ntpd.txt" "promtool accepts the metrics of NTPsec ntpd"
+	check "...with its version" grep -q 'stratum_daemon_info{version="ntpd ntpsec' "$T_TMP/ntpd.txt"
+else
+	skip "stratum metrics reads NTPsec ntpd: peers not fetched (run make peers)"
+fi
+
+[ "${CI:-}" = true ] && ! have_promtool && fail "CI: promtool is required"
+finish
