@@ -48,8 +48,17 @@ $(B)/stratumd: $(call obj,$(DAEMON_SRC) $(OS_SRC) $(CORE_SRC) $(NTS_SRC) \
 	$(CC) $(CFLAGS_ALL) -pthread -o $@ $^ $(LDFLAGS) $(NTS_LIBS) \
 		$(CRYPTO_LIBS) -lm -lpthread
 
-$(B)/stratum: $(call obj,$(CLI_SRC) $(OS_SRC) $(CORE_SRC))
+$(B)/stratum: $(call obj,$(CLI_SRC) $(OS_SRC) $(CORE_SRC)) $(B)/obj/web_page.o
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lm
+
+# `stratum web`'s page: web/index.html as a C string.
+$(B)/gen/web_page.c: web/index.html web/embed.sh
+	@mkdir -p $(dir $@)
+	web/embed.sh web/index.html $@
+$(B)/obj/web_page.o: $(B)/gen/web_page.c src/cli/web.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(B)/unit: $(call obj,$(UNIT_SRC) $(CORE_SRC) $(NTS_UNIT) $(AUTH_SRC))
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) -lnettle $(CRYPTO_LIBS) -lm

@@ -19,6 +19,7 @@
 #include "cli/reload.h"
 #include "cli/report.h"
 #include "cli/views.h"
+#include "cli/web.h"
 #include "core/ts.h"
 #include "os/clk.h"
 #include "os/res.h"
@@ -45,6 +46,8 @@ usage(FILE *f)
 	    "       stratum counters [-j] [-h HOST] [-p PORT]\n"
 	    "       stratum reload [-h HOST] [-p PORT] [--rundir DIR]\n"
 	    "       stratum metrics [-h HOST] [-p PORT]\n"
+	    "       stratum web [--listen ADDR:PORT] [--stats DIR] "
+	    "[--interval S] [-h HOST] [-p PORT]\n"
 	    "options:\n"
 	    "  -p PORT      server port (default 123)\n"
 	    "  -c COUNT     requests per server address (default 4, max %d)\n"
@@ -64,7 +67,9 @@ usage(FILE *f)
 	    "as `chronyc tracking`; status: as `w32tm /query /status`, and\n"
 	    "whether it is synchronized; counters: packets received, answered,\n"
 	    "dropped by reason\n"
-	    "metrics: the daemon's state in the Prometheus text format\n",
+	    "metrics: the daemon's state in the Prometheus text format\n"
+	    "web: serve a status page, /metrics and /api/status over HTTP\n"
+	    "(default 127.0.0.1:8123)\n",
 	    QRY_MAX_COUNT);
 }
 
@@ -267,6 +272,8 @@ main(int argc, char **argv)
 		return reload_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "metrics") == 0)
 		return metrics_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "web") == 0)
+		return web_main(argc - 1, argv + 1);
 	if (argc < 2 ||
 	    (strcmp(argv[1], "query") != 0 && strcmp(argv[1], "sync") != 0)) {
 		if (argc >= 2)
