@@ -5,9 +5,14 @@
 # against chronyd and NTPsec.  Every suite's counts add up into the last
 # line, "N passed, N failed, N skipped".
 #
-# Real peers are fetched into build/peers on first use.  Without them the
-# interop checks are skipped with the reason; under CI (CI=true) a missing
-# peer is a failure instead.
+# Real peers are fetched into build/peers on first use (PEERS=DIR points
+# at a copy fetched before: then nothing is downloaded, and the whole run
+# works offline; promtool likewise in $PROMETHEUS_DIR, default
+# build/prometheus).  Without them the interop checks are skipped with the
+# reason; under CI (CI=true) a missing peer is a failure instead.
+#
+# Each suite's output is shown when it ends; while it runs, a progress
+# line every 10 s says it is still going.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -49,15 +54,38 @@ tally() {
 	fi
 }
 
-# run_suite NAME COMMAND...: run, show its output, add its counts.
+# ticker NAME LOG START: every 10 s, say that NAME is still running, for
+# how long and how many checks it has reported so far.
+ticker() {
+	local n sp
+	trap 'kill $sp 2>/dev/null; exit 0' TERM
+	while :; do
+		sleep 10 &
+		sp=$!
+		wait "$sp"
+		n=$(grep -cE '^(ok|not ok|skip) ' "$2" 2>/dev/null)
+		echo "  ... $1: running for $((SECONDS - $3)) s, ${n:-0} checks so far"
+	done
+}
+
+# run_suite NAME COMMAND...: run, show its output, add its counts.  A
+# line when it starts, a progress line every 10 s while it runs, then its
+# output and how long it took.
 run_suite() {
-	local name=$1 log rc
+	local name=$1 log rc start tick
 	shift
 	log=$(mktemp)
+	start=$SECONDS
 	echo "== $name"
+	ticker "$name" "$log" "$start" &
+	tick=$!
 	"$@" >"$log" 2>&1
 	rc=$?
+	kill "$tick" 2>/dev/null
+	wait "$tick" 2>/dev/null
 	sed 's/^/  /' "$log"
+	[ $((SECONDS - start)) -ge 10 ] &&
+		echo "  ($name took $((SECONDS - start)) s)"
 	tally "$name" "$log" "$rc"
 	rm -f "$log"
 }
@@ -74,6 +102,7 @@ for t in tests/system/*.sh; do
 	run_suite "system/$(basename "$t" .sh)" bash "$t"
 done
 
+echo "== peers: chrony and NTPsec in $PEERS (fetched on first use only)"
 if ! tests/interop/fetch-peers.sh "$PEERS" >"$BUILD/fetch-peers.log" 2>&1; then
 	echo "== fetching chrony and NTPsec failed:"
 	sed 's/^/  /' "$BUILD/fetch-peers.log"

@@ -4,7 +4,7 @@
 # the Prometheus text format, checked by Prometheus' own parser (promtool
 # from Debian's prometheus package, fetched into $PROMETHEUS_DIR, default
 # build/prometheus, like the peers); the values cross-checked against
-# `stratum peers -j`; NTPsec's ntpd read the same way.
+# `stratum peers -j` (tests/interop/metrics.sh reads NTPsec's ntpd).
 source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
 
@@ -116,19 +116,6 @@ check "...saying nothing answers" grep -q "no daemon answering" <<<"$out"
 timeout 10 "$BUILD/stratum" metrics -x >/dev/null 2>&1
 rc=$?
 check "unknown option: exit 2 (exit $rc)" test $rc -eq 2
-
-# NTPsec's ntpd: the same command reads it.
-if have_peers; then
-	start_ntpd_local
-	sleep 2
-	timeout 10 "$BUILD/stratum" metrics -p 123 >"$T_TMP/ntpd.txt" 2>&1
-	rc=$?
-	check "stratum metrics reads NTPsec ntpd (exit $rc)" test $rc -eq 0
-	promtool_check "$T_TMP/ntpd.txt" "promtool accepts the metrics of NTPsec ntpd"
-	check "...with its version" grep -q 'stratum_daemon_info{version="ntpd ntpsec' "$T_TMP/ntpd.txt"
-else
-	skip "stratum metrics reads NTPsec ntpd: peers not fetched (run make peers)"
-fi
 
 [ "${CI:-}" = true ] && ! have_promtool && fail "CI: promtool is required"
 finish
