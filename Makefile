@@ -139,15 +139,18 @@ lint:
 	tests/lint.sh
 
 # `make install [PREFIX=/usr/local] [DESTDIR=]`: the programs, the README,
-# the systemd unit (its paths rewritten for PREFIX) and the demo
-# configuration as an example.
+# the man pages, the systemd unit (its paths rewritten for PREFIX) and the
+# demo configuration as an example.
 PREFIX ?= /usr/local
 DESTDIR ?=
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/doc/stratum \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system \
-		$(DESTDIR)$(PREFIX)/etc/stratum
+		$(DESTDIR)$(PREFIX)/etc/stratum \
+		$(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 755 $(B)/stratumd $(DESTDIR)$(PREFIX)/sbin/stratumd
 	install -m 755 $(B)/stratum $(DESTDIR)$(PREFIX)/bin/stratum
 	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/stratum/README.md
@@ -157,6 +160,10 @@ install: all
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/stratumd.service
 	install -m 644 etc/demo.conf \
 		$(DESTDIR)$(PREFIX)/etc/stratum/ntp.conf.example
+	install -m 644 man/stratum.1 $(DESTDIR)$(PREFIX)/share/man/man1/stratum.1
+	install -m 644 man/stratum.conf.5 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/stratum.conf.5
+	install -m 644 man/stratumd.8 $(DESTDIR)$(PREFIX)/share/man/man8/stratumd.8
 
 clean:
 	rm -rf $(B)

@@ -58,5 +58,30 @@ if grep -nE '(^|[^_a-z])select[[:space:]]*\(' src/*/*.c; then
 	bad=1
 fi
 
+echo "== man pages"
+# Each page renders without a warning (groff -ww; man -l as a reader sees
+# it), and every directive of README.md's configuration table is in
+# stratum.conf(5).
+if command -v groff >/dev/null 2>&1; then
+	for m in man/*.[1-8]; do
+		w=$(groff -man -Tutf8 -ww -z "$m" 2>&1)
+		if command -v man >/dev/null 2>&1; then
+			w="$w$(MANWIDTH=80 man -l "$m" 2>&1 >/dev/null)"
+		fi
+		if [ -n "$w" ]; then
+			echo "  $m:"
+			sed 's/^/    /' <<<"$w"
+			bad=1
+		fi
+	done
+else
+	echo "  groff not installed (apt-get install groff-base): pages not rendered"
+	bad=1
+fi
+for d in $(sed -n '/^| directive | meaning/,/^$/s/^| `\([a-z]*\).*/\1/p' README.md); do
+	grep -qF -e "\\fB$d " -e "\\fB$d\\fR" man/stratum.conf.5 ||
+		{ echo "  man/stratum.conf.5 lacks the directive '$d'"; bad=1; }
+done
+
 [ $bad -eq 0 ] && echo "lint: clean"
 exit $bad

@@ -18,9 +18,12 @@ want="bin/stratum
 etc/stratum/ntp.conf.example
 lib/systemd/system/stratumd.service
 sbin/stratumd
-share/doc/stratum/README.md"
+share/doc/stratum/README.md
+share/man/man1/stratum.1
+share/man/man5/stratum.conf.5
+share/man/man8/stratumd.8"
 got=$(cd "$D/usr/local" 2>/dev/null && find . -type f | sed 's|^\./||' | sort)
-check "PREFIX defaults to /usr/local, with exactly the five files" \
+check "PREFIX defaults to /usr/local, with exactly the eight files" \
 	test "$got" = "$want"
 check "nothing outside PREFIX" test "$(ls -A "$D")" = "usr"
 check "the installed programs run (--version)" sh -c \
@@ -33,6 +36,12 @@ check "the unit is Type=notify" \
 	grep -qx "Type=notify" "$D/usr/local/lib/systemd/system/stratumd.service"
 check "the example configuration is etc/demo.conf" \
 	cmp -s "$ROOT/etc/demo.conf" "$D/usr/local/etc/stratum/ntp.conf.example"
+
+check "the installed man pages are the ones in man/" \
+	cmp -s "$ROOT/man/stratumd.8" "$D/usr/local/share/man/man8/stratumd.8"
+check "groff renders the installed stratum(1)" sh -c \
+	'groff -man -Tutf8 "$1" 2>/dev/null | grep -q "stratum web"' sh \
+	"$D/usr/local/share/man/man1/stratum.1"
 
 P=$T_TMP/usr
 check "make install PREFIX=/usr" install_into "$P" PREFIX=/usr
