@@ -80,7 +80,7 @@ else
 fi
 for d in $(sed -n '/^| directive | meaning/,/^$/s/^| `\([a-z]*\).*/\1/p' README.md); do
 	grep -qF -e "\\fB$d " -e "\\fB$d\\fR" man/stratum.conf.5 ||
-		{ echo "  man/stratum.conf.5 lacks the directive '$d'"; bad=1; }
+		{ echo "  man/stratum.conf.5 lacks the directive '$d' (run man/directives.py)"; bad=1; }
 done
 
 [ $bad -eq 0 ] && echo "lint: clean"
