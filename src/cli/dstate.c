@@ -118,6 +118,10 @@ sys_var(struct dst_sys *s, const struct ctl_var *v)
 		val(v, s->refid, sizeof(s->refid));
 	else if (ctl_var_is(v, "version"))
 		val(v, s->version, sizeof(s->version));
+	else if (ctl_var_is(v, "stm_synced"))
+		s->stm_synced = (int)num(v);
+	else if (ctl_var_is(v, "stm_why"))
+		val(v, s->why, sizeof(s->why));
 	else
 		keep_ctr(s, v);
 }
@@ -150,10 +154,6 @@ src_var(struct dst_src *r, const struct ctl_var *v, char *host, size_t cap)
 		r->jitter_s = ms(v);
 	else if (ctl_var_is(v, "dispersion"))
 		r->disp_s = ms(v);
-	else if (ctl_var_is(v, "stm_sent"))
-		r->sent = num(v);
-	else if (ctl_var_is(v, "stm_received"))
-		r->received = num(v);
 }
 
 static void
@@ -167,7 +167,6 @@ fill_src(struct dst_src *r, const char *text, size_t len)
 	r->stratum = 16;
 	r->poll_log2 = -1;
 	r->when_s = r->offset_s = r->delay_s = r->jitter_s = r->disp_s = NAN;
-	r->sent = r->received = NAN;
 	ctl_vcur_init(&c, text, len);
 	while (ctl_var_next(&c, &v))
 		src_var(r, &v, host, sizeof(host));
@@ -209,6 +208,7 @@ fetch_sys(struct ctlq *q, struct dst_sys *s, struct ctlq_resp *r, char *err,
 	s->poll_log2 = -1;
 	s->offset_s = s->jitter_s = s->freq_ppm = s->wander_ppm = NAN;
 	s->root_delay_s = s->root_disp_s = NAN;
+	s->stm_synced = -1;
 	if (ask(q, CTL_OP_READVAR, 0, r, err, cap) != 0)
 		return -1;
 	s->status = r->status;
@@ -218,7 +218,67 @@ fetch_sys(struct ctlq *q, struct dst_sys *s, struct ctlq_resp *r, char *err,
 	/* RFC 9327 2.3.1: bits 8-13 of the system status word name the
 	 * clock source, 0 while unsynchronized. */
 	s->synced = ((s->status >> 8) & 0x3f) != 0 && s->leap != 3;
+	if (s->stm_synced >= 0)
+		s->synced = s->stm_synced; /* stratumd says so itself */
 	return 0;
+}
+
+/*
+ * The counters, asked for by name: a daemon returns them only then (as
+ * ntpd does its ss_* sysstats).  A name it does not know makes it answer
+ * UNKNOWNVAR and nothing else, so when a group fails each name is asked
+ * on its own and the ones it knows are kept.
+ */
+static const char ntpd_ctrs[] = "ss_uptime,ss_reset,ss_received,ss_thisver,"
+                                "ss_oldver,ss_badformat,ss_badauth,ss_declined,"
+                                "ss_restricted,ss_limited,ss_kodsent,"
+                                "ss_processed";
+/* ours; the drop reasons are eng_ctr_name's (src/daemon/engine.c) */
+static const char our_ctrs[] =
+    "stm_replies,stm_leaked,stm_send_errors,stm_mode6_served,"
+    "stm_mode6_refused,stm_clock_steps,stm_drop_short,stm_drop_version,"
+    "stm_drop_mode,stm_drop_malformed,stm_drop_trunc,stm_drop_iface,"
+    "stm_drop_ignore,stm_drop_noserve,stm_drop_notrust,stm_drop_noquery,"
+    "stm_drop_ctl_remote,stm_drop_control,stm_drop_rate,stm_drop_nts";
+
+static void
+take_ctrs(struct dst_sys *s, const struct ctlq_resp *r)
+{
+	struct ctl_vcur c;
+	struct ctl_var v;
+
+	ctl_vcur_init(&c, (const char *)r->data, r->len);
+	while (ctl_var_next(&c, &v))
+		keep_ctr(s, &v);
+}
+
+static void
+fetch_ctrs(struct ctlq *q, struct dst_sys *s, const char *names,
+    struct ctlq_resp *r)
+{
+	char one[64];
+	const char *p, *e;
+	size_t n;
+
+	if (ctlq_ask(q, CTL_OP_READVAR, 0, names, r) != 0)
+		return;
+	if (!r->error) {
+		take_ctrs(s, r);
+		return;
+	}
+	if (r->error != CTL_ERR_UNKNOWNVAR + 1)
+		return;
+	for (p = names; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ',');
+		e = e != NULL ? e : p + strlen(p);
+		n = (size_t)(e - p);
+		if (n >= sizeof(one))
+			continue;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (ctlq_ask(q, CTL_OP_READVAR, 0, one, r) == 0 && !r->error)
+			take_ctrs(s, r);
+	}
 }
 
 int
@@ -232,6 +292,9 @@ dst_fetch(struct ctlq *q, struct dst *d, char *err, size_t cap)
 	d->n_src = 0;
 	if (fetch_sys(q, &d->sys, &r, err, cap) != 0)
 		return -1;
+	fetch_ctrs(q, &d->sys, ntpd_ctrs, &r);
+	if (strncmp(d->sys.version, "stratumd", 8) == 0)
+		fetch_ctrs(q, &d->sys, our_ctrs, &r);
 	if (ask(q, CTL_OP_READSTAT, 0, &r, err, cap) != 0)
 		return -1;
 	for (i = 0; i + 4 <= r.len && n < DST_MAX_SRC; i += 4)

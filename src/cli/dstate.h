@@ -5,10 +5,10 @@
  * `stratum metrics` and `stratum web`.  Works against stratumd, ntpd and
  * NTPsec: a variable the daemon does not send stays NAN (or -1).
  *
- * Counters are taken from the full system variable list (an empty
- * READVAR), never asked for by name: a daemon answers a name it does not
- * know with UNKNOWNVAR and nothing else, so asking for a counter an older
- * daemon lacks would lose every other variable.
+ * The counters (ntpd's ss_*, our stm_*) come only when asked for by name,
+ * in READVARs of their own after the plain one: a name the daemon does not
+ * know fails its whole request with UNKNOWNVAR, so a failed group is asked
+ * again name by name, and a counter the daemon lacks is left out.
  */
 #ifndef STRATUM_DSTATE_H
 #define STRATUM_DSTATE_H
@@ -32,7 +32,6 @@ struct dst_src {
 	int poll_log2; /* hpoll, -1: not sent */
 	double when_s; /* since the last packet, NAN: never */
 	double offset_s, delay_s, jitter_s, disp_s;
-	double sent, received; /* stm_sent / stm_received, NAN: not sent */
 };
 
 /* A system variable named ss_... or stm_..., kept as sent. */
@@ -52,6 +51,8 @@ struct dst_sys {
 	double root_delay_s, root_disp_s;
 	char refid[64];
 	char version[96];
+	char why[96];   /* stm_why: synchronized, or why not ("": not sent) */
+	int stm_synced; /* -1: not sent */
 	struct dst_ctr ctr[DST_MAX_CTR];
 	int n_ctr;
 };

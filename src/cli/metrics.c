@@ -52,6 +52,10 @@ static const struct met_ctr ctrs[] = {
 	    "Mode 6 (control) requests refused." },
 	{ "stm_clock_steps", "stratum_clock_steps_total", "counter",
 	    "Times the clock was stepped." },
+	{ "stm_leaked", "stratum_server_leaked_total", "counter",
+	    "Requests over the rate limit answered anyway (ratelimit leak)." },
+	{ "stm_send_errors", "stratum_server_send_errors_total", "counter",
+	    "Replies the kernel refused to send." },
 };
 
 static void
@@ -192,8 +196,6 @@ enum src_field {
 	SF_POLL,
 	SF_SEL,
 	SF_WHEN,
-	SF_SENT,
-	SF_RECEIVED,
 };
 
 static double
@@ -220,10 +222,6 @@ src_value(const struct dst_src *s, enum src_field fld)
 		return (s->status >> 8) & 7;
 	case SF_WHEN:
 		return s->when_s;
-	case SF_SENT:
-		return s->sent;
-	case SF_RECEIVED:
-		return s->received;
 	}
 	return NAN;
 }
@@ -251,10 +249,6 @@ static const struct {
 	    "4 candidate, 5 backup, 6 system peer, 7 PPS peer." },
 	{ SF_WHEN, "stratum_source_last_packet_age_seconds", "gauge",
 	    "Seconds since the last packet from the source." },
-	{ SF_SENT, "stratum_source_requests_total", "counter",
-	    "Requests sent to the source." },
-	{ SF_RECEIVED, "stratum_source_replies_total", "counter",
-	    "Valid replies received from the source." },
 };
 
 static void

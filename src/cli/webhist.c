@@ -180,6 +180,7 @@ json_sys(FILE *f, const struct dst *d)
 	fprintf(f, "\"system\": {\"synchronized\": %s, ",
 	    s->synced ? "true" : "false");
 	jstr(f, "version", s->version, ", ");
+	jstr(f, "why", s->why, ", ");
 	jstr(f, "system_peer", peer, ", ");
 	fprintf(f, "\"peer_assoc\": %d, \"stratum\": %d, \"leap\": %d, ",
 	    s->peer, s->stratum, s->leap);

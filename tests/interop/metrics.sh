@@ -6,7 +6,8 @@ source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
 
 skip_all_without_peers "stratum metrics reads NTPsec ntpd" \
-	"promtool accepts the metrics of NTPsec ntpd" "...with its version and stratum"
+	"promtool accepts the metrics of NTPsec ntpd" "...with its version and stratum" \
+	"...its ss_* counters (asked for by name)" "...and none of ours, which it does not have"
 PROM=${PROMETHEUS_DIR:-$BUILD/prometheus}
 "$ROOT/tests/tools/fetch-promtool.sh" "$PROM" >"$T_TMP/fetch.log" 2>&1
 
@@ -28,4 +29,8 @@ else
 fi
 check "...with its version and stratum" bash -c "grep -q '^stratum_daemon_info{version=\"ntpd ntpsec' '$T_TMP/ntpd.txt' &&
 	grep -qE '^stratum_system_stratum [0-9]+$' '$T_TMP/ntpd.txt'"
+check "...its ss_* counters (asked for by name)" \
+	grep -qE '^stratum_server_received_total [0-9]+$' "$T_TMP/ntpd.txt"
+check "...and none of ours, which it does not have" \
+	bash -c "! grep -qE '^stratum_(server_replies|mode6_served|server_drops)_total' '$T_TMP/ntpd.txt'"
 finish

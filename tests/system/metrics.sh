@@ -82,20 +82,24 @@ rc=$?
 check "source delay and offset are in seconds (as peers -j)" test $rc -eq 0
 [ $rc -eq 0 ] || diag "$T_TMP/units.out"
 
-# Counters: read from the daemon's full system variable list; when it
-# sends them they show up, when it does not nothing is made up.
-if grep -q 'ss_received' "$BUILD/stratumd"; then
-	check "server counters: received, replies, drops by reason" \
-		grep -qE '^stratum_server_received_total [0-9]+$' "$M"
-	check "drops by reason are labelled" \
-		grep -qE '^stratum_server_drops_total\{reason="[a-z_0-9]+"\} [0-9]+$' "$M"
-	check "clock steps counter" grep -qE '^stratum_clock_steps_total [0-9]+$' "$M"
-	check "mode 6 served counts our own requests" \
-		awk '$1 == "stratum_mode6_served_total" { exit !($2 >= 1) } END { }' "$M"
-else
-	check "this stratumd sends no counters: none invented" \
-		bash -c "! grep -q '^stratum_server_' '$M'"
-fi
+# Counters, asked for by name: after 4 queries they have moved, and there
+# is one drop reason per ENG_DROP_* of the daemon.
+timeout 20 "$BUILD/stratum" query -p $P -c 4 -i 0.1 127.0.0.1 >/dev/null 2>&1
+"$BUILD/stratum" metrics -p $P >"$M.3" 2>&1
+promtool_check "$M.3" "promtool accepts the output with the server counters"
+check "received and replies counted (>= 4 each)" awk '
+	$1 == "stratum_server_received_total" { r = $2 }
+	$1 == "stratum_server_replies_total" { a = $2 }
+	END { exit !(r >= 4 && a >= 4) }' "$M.3"
+check "mode 6 requests served are counted" \
+	awk '$1 == "stratum_mode6_served_total" { exit !($2 >= 2) }' "$M.3"
+check "clock steps, KoD sent and uptime are there" bash -c "
+	grep -qE '^stratum_clock_steps_total [0-9]+$' '$M.3' &&
+	grep -qE '^stratum_server_kod_sent_total [0-9]+$' '$M.3' &&
+	grep -qE '^stratum_uptime_seconds [0-9]+$' '$M.3'"
+n=$(grep -cE '^stratum_server_drops_total\{reason="[a-z_0-9]+"\} [0-9]+$' "$M.3")
+want=$(grep -cE '^[[:space:]]*ENG_DROP_[A-Z_]+,' "$ROOT/src/daemon/engine.h")
+check "one drop counter per ENG_DROP_* reason ($n of $want)" test "$n" -eq "$want" -a "$n" -gt 0
 
 # promtool is a real check: a sample without its family's type breaks it.
 if have_promtool; then

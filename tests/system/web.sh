@@ -147,7 +147,7 @@ for p in ("plot-offset", "plot-jitter", "plot-freq"):
     assert m, p + " drawn"
     print(p, "points", m.group(1), "polylines", m.group(2).count("<polyline"))
     assert int(m.group(1)) >= 3 and "<polyline" in m.group(2), p + " has data"
-assert re.search(r'id="c-sync">yes<', d), "synchronized: yes"
+assert re.search(r'id="c-sync"[^>]*>yes<', d), "synchronized: yes"
 PY
 	rc=$?
 	sed 's/^/  # /' "$T_TMP/dom.out"
