@@ -88,6 +88,15 @@ keep_ctr(struct dst_sys *s, const struct ctl_var *v)
 		s->n_ctr++;
 }
 
+/* ntpd sends the leap bits as "00".."11", stratumd as 0..3. */
+static int
+leap_value(const char *b)
+{
+	if (strlen(b) == 2 && strspn(b, "01") == 2)
+		return (b[0] - '0') << 1 | (b[1] - '0');
+	return (int)strtol(b, NULL, 10) & 3;
+}
+
 static void
 sys_var(struct dst_sys *s, const struct ctl_var *v)
 {
@@ -95,7 +104,7 @@ sys_var(struct dst_sys *s, const struct ctl_var *v)
 
 	if (ctl_var_is(v, "leap")) {
 		val(v, b, sizeof(b));
-		s->leap = (int)strtol(b, NULL, 2) & 3;
+		s->leap = leap_value(b);
 	} else if (ctl_var_is(v, "stratum"))
 		s->stratum = (int)num(v);
 	else if (ctl_var_is(v, "peer"))

@@ -113,6 +113,21 @@ else
 	skip "promtool rejects a malformed value: promtool not available"
 fi
 
+# An unsynchronized daemon (its only source never answers): leap 3,
+# stratum 16, synchronized 0.
+start_stratumd lone "port $((P + 5))
+interface ignore all
+interface listen 127.0.0.1
+clock virtual
+server 127.0.0.1 port $((P + 8)) iburst minpoll 0" || fail "an unsynchronized stratumd starts"
+"$BUILD/stratum" metrics -p $((P + 5)) >"$T_TMP/lone.txt" 2>&1
+check "unsynchronized: synchronized 0, leap 3, stratum 16" bash -c "
+	grep -qx 'stratum_system_synchronized 0' '$T_TMP/lone.txt' &&
+	grep -qx 'stratum_system_leap 3' '$T_TMP/lone.txt' &&
+	grep -qx 'stratum_system_stratum 16' '$T_TMP/lone.txt'"
+check "...and its source unreachable (reach 0, not selected)" \
+	grep -qE '^stratum_source_info\{.*tally=" "\} 1$' "$T_TMP/lone.txt"
+
 out=$(timeout 10 "$BUILD/stratum" metrics -p $((P + 9)) 2>&1)
 rc=$?
 check "no daemon: exit 1 and a reason (exit $rc)" test $rc -eq 1
