@@ -44,6 +44,7 @@ usage(FILE *f)
 	    "       stratum sources [-v] [-n] [-j] [-h HOST] [-p PORT]\n"
 	    "       stratum tracking|status [-n] [-j] [-h HOST] [-p PORT]\n"
 	    "       stratum counters [-j] [-h HOST] [-p PORT]\n"
+	    "       stratum mrulist [-n] [-j] [-h HOST] [-p PORT]\n"
 	    "       stratum reload [-h HOST] [-p PORT] [--rundir DIR]\n"
 	    "       stratum metrics [-h HOST] [-p PORT]\n"
 	    "       stratum web [--listen ADDR:PORT] [--stats DIR] "
@@ -66,7 +67,8 @@ usage(FILE *f)
 	    "sources: as `chronyc sources` (-v: with the legend); tracking:\n"
 	    "as `chronyc tracking`; status: as `w32tm /query /status`, and\n"
 	    "whether it is synchronized; counters: packets received, answered,\n"
-	    "dropped by reason\n"
+	    "dropped by reason; mrulist: the clients the daemon's MRU list\n"
+	    "holds (stratumd: those it rate-limits), as `ntpq -c mrulist`\n"
 	    "metrics: the daemon's state in the Prometheus text format\n"
 	    "web: serve a status page, /metrics and /api/status over HTTP\n"
 	    "(default 127.0.0.1:8123)\n",
@@ -268,6 +270,8 @@ main(int argc, char **argv)
 		return status_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "counters") == 0)
 		return counters_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "mrulist") == 0)
+		return mrulist_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "reload") == 0)
 		return reload_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "metrics") == 0)

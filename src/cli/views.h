@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * views: `stratum sources`, `tracking`, `status` and `counters`, the
- * daemon's state as chronyc, w32tm and timedatectl show it, read over
+ * views: `stratum sources`, `tracking`, `status`, `counters` and
+ * `mrulist`, the daemon's state as chronyc, w32tm, timedatectl and ntpq
+ * show it, read over
  * NTP mode 6 (cli/ctlview) so that they work against stratumd, ntpd and
  * NTPsec.  -j prints one JSON document (doc/json.md, schemas in
  * doc/schema/).  Each takes -h HOST and -p PORT (default 127.0.0.1:123).
@@ -15,5 +16,6 @@ int sources_main(int argc, char **argv);  /* [-v] [-n] [-j] */
 int tracking_main(int argc, char **argv); /* [-n] [-j] */
 int status_main(int argc, char **argv);   /* [-n] [-j] */
 int counters_main(int argc, char **argv); /* [-j] */
+int mrulist_main(int argc, char **argv);  /* [-n] [-j] */
 
 #endif

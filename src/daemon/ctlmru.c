@@ -84,7 +84,9 @@ nonce_ok(const struct engine *e, const struct udp_peer *from,
 struct mru_req {
 	int nonce_ok;
 	long frags, limit, mincount;
-	uint64_t after; /* NTP time; 0: from the start */
+	uint64_t after;    /* NTP time; 0: from the start */
+	int after_idx;     /* the N of the last.N that gave it, -1 */
+	char addr[64][80]; /* addr.N as given, for N < 64 */
 };
 
 static long
@@ -116,6 +118,23 @@ ntp_time(const struct ctl_var *v)
 	return strtoull(b, NULL, 16) << 32 | strtoull(dot + 1, NULL, 16);
 }
 
+/* "12" of "last.12"; -1 when not digits. */
+static int
+index_of(const char *s, size_t n)
+{
+	int v = 0;
+	size_t i;
+
+	if (n == 0 || n > 4)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 static void
 parse_req(const struct engine *e, const struct udp_peer *from, const char *req,
     size_t len, int64_t clock_ns, struct mru_req *q)
@@ -123,8 +142,10 @@ parse_req(const struct engine *e, const struct udp_peer *from, const char *req,
 	struct ctl_vcur c;
 	struct ctl_var v;
 	uint64_t t;
+	int i;
 
 	memset(q, 0, sizeof(*q));
+	q->after_idx = -1;
 	ctl_vcur_init(&c, req, len);
 	while (ctl_var_next(&c, &v)) {
 		if (ctl_var_is(&v, "nonce"))
@@ -136,8 +157,13 @@ parse_req(const struct engine *e, const struct udp_peer *from, const char *req,
 		else if (ctl_var_is(&v, "mincount"))
 			q->mincount = num(&v);
 		else if (v.name_len > 5 && memcmp(v.name, "last.", 5) == 0 &&
-		    (t = ntp_time(&v)) > q->after)
+		    (t = ntp_time(&v)) > q->after) {
 			q->after = t;
+			q->after_idx = index_of(v.name + 5, v.name_len - 5);
+		} else if (v.name_len > 5 && memcmp(v.name, "addr.", 5) == 0 &&
+		    (i = index_of(v.name + 5, v.name_len - 5)) >= 0 && i < 64)
+			snprintf(q->addr[i], sizeof(q->addr[i]), "%.*s",
+			    (int)v.value_len, v.value != NULL ? v.value : "");
 	}
 }
 
@@ -188,6 +214,27 @@ entry(const struct eng_mru *m, int i, int64_t clock_ns, int64_t mono_ns,
 	ctl_txt_int(t, name, (int64_t)m->dropped);
 }
 
+/* Where to go on from: after the entry whose address came with the
+ * newest last.N the asker holds (entries are ordered by when they were
+ * last seen, so that is where its list ends); 0 when none (then by time,
+ * entries seen after that last.N). */
+static int
+resume_at(const struct eng_mru *v, int n, const struct mru_req *q)
+{
+	char b[80];
+	int i;
+
+	if (q->after_idx < 0 || q->after_idx >= 64 ||
+	    q->addr[q->after_idx][0] == '\0')
+		return 0;
+	for (i = n - 1; i >= 0; i--) {
+		addr_text(&v[i], b, sizeof(b));
+		if (strcmp(b, q->addr[q->after_idx]) == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
 int
 ctlmru_read(struct engine *e, const struct udp_peer *from, const char *req,
     size_t len, int64_t clock_ns, int64_t mono_ns, size_t cap_bytes,
@@ -197,7 +244,7 @@ ctlmru_read(struct engine *e, const struct udp_peer *from, const char *req,
 	struct mru_req q;
 	uint64_t last, newest = 0;
 	size_t budget;
-	int n, i, rows = 0;
+	int n, i, start, rows = 0;
 
 	parse_req(e, from, req, len, clock_ns, &q);
 	if (!q.nonce_ok)
@@ -208,9 +255,11 @@ ctlmru_read(struct engine *e, const struct udp_peer *from, const char *req,
 	if (q.frags > 0 && (size_t)q.frags * CTL_FRAG_MAX < budget)
 		budget = (size_t)q.frags * CTL_FRAG_MAX;
 	ctlmru_nonce(e, from, clock_ns, t);
-	for (i = 0; i < n; i++) {
+	start = resume_at(v, n, &q);
+	for (i = start; i < n; i++) {
 		last = ntp_at(clock_ns - (mono_ns - v[i].last_mono_ns));
-		if (last <= q.after || (long)v[i].count < q.mincount)
+		if ((start == 0 && last <= q.after) ||
+		    (long)v[i].count < q.mincount)
 			continue;
 		if (t->len + ENTRY_MAX + TAIL_MAX > budget ||
 		    (q.limit > 0 && rows >= q.limit))

@@ -22,6 +22,9 @@
 #  - `stratum sources/tracking/status/counters` against stratumd and ntpd,
 #    every view's -j validated against doc/schema/ (tests/tools/jsonschema.py);
 #    no daemon: the message and exit 1 within 4 s;
+#  - the MRU list: empty with nobody rate-limited; under `limited kod` the
+#    client, nomrulist refused, nonces bound to the asker; `stratum mrulist`
+#    = `ntpq -c mrulist` with 31 clients (several rounds) and against ntpd;
 #  - `stratum peers` against NTPsec's ntpd matches its `ntpq -pn`.
 source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
@@ -383,6 +386,24 @@ EOP
 )
 check "MRU: nomrulist gets PERMISSION, the nonce is 24 hex, a forged one or one from another address gets nothing, the right one the list ($mru)" \
 	test "$mru" = "nomrulist:PERMISSION nonce:ok forged:silent other-address:silent own:list"
+# 30 more clients (127.0.1.x): the list takes several READ_MRU rounds
+for i in $(seq 2 31); do ip addr add 127.0.1.$i/8 dev lo; done
+/usr/bin/python3 - <<'EOP'
+import socket, struct
+for i in range(2, 32):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.1.%d" % i, 0))
+    s.sendto(b"\x23" + b"\0" * 39 + struct.pack(">Q", i), ("127.0.0.1", 123))
+    s.close()
+EOP
+a=$(ntpq -n -c mrulist 127.0.0.1 2>&1 | awk '$NF ~ /^127\./ { print $NF, $7 }' | sort)
+b=$("$STRATUM" mrulist -n 2>&1 | awk 'NR > 2 { print $NF, $7 }' | sort)
+check "stratum mrulist -n = ntpq -c mrulist: the same 31 clients and counts" \
+	bash -c 'test "$1" = "$2" && test $(wc -l <<<"$1") -eq 31' _ "$a" "$b"
+out=$("$STRATUM" mrulist -j 2>&1)
+check "stratum mrulist -j: valid against doc/schema/mrulist.schema.json, 31 clients" \
+	bash -c '/usr/bin/python3 "$1" "$2" <<<"$3" && test $(grep -c "\"address\"" <<<"$3") -eq 31' _ \
+	"$ROOT/tests/tools/jsonschema.py" "$SCHEMA/mrulist.schema.json" "$out"
 stop_bg "$SD_PID"
 
 # --- against NTPsec's ntpd ------------------------------------------------------
@@ -415,6 +436,10 @@ if wait_until 40 "$N_PID" ntpd_ready; then
 			bash -c '/usr/bin/python3 "$1" "$2" <<<"$3"' _ \
 			"$ROOT/tests/tools/jsonschema.py" "$SCHEMA/$v.schema.json" "$out"
 	done
+	a=$(ntpq -n -c mrulist 127.0.0.1 2>&1 | awk '$NF ~ /^127\./ { print $NF }' | sort)
+	b=$("$STRATUM" mrulist -n 2>&1 | awk 'NR > 2 { print $NF }' | sort)
+	check "stratum mrulist against ntpd: the same clients as its ntpq -c mrulist ($(echo $b))" \
+		bash -c 'test -n "$1" && test "$1" = "$2"' _ "$a" "$b"
 	json=$("$STRATUM" counters -j)
 	check "stratum counters -j against ntpd: its ss_* counters, null for stratumd's own" \
 		/usr/bin/python3 -c '
