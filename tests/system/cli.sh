@@ -140,9 +140,9 @@ bad_conf nts "server 127.0.0.1 nts" "'nts': NTS authentication is not implemente
 warn=$T_TMP/warn.conf
 printf '%s\n' "port 11151" "interface ignore all" "interface listen 127.0.0.1" \
 	"clock none" "leapfile /usr/share/zoneinfo/leap-seconds.list" \
-	"statistics clockstats" "tos orphan 10" "peer 127.0.0.1" >"$warn"
+	"statistics rawstats" "tos orphan 10" "peer 127.0.0.1" >"$warn"
 out=$("$SD" --check -c "$warn" 2>&1)
-for w in "5: warning: leapfile: not read" "6: warning: statistics clockstats: not written" \
+for w in "5: warning: leapfile: not read" "6: warning: statistics rawstats: not written" \
 	"7: warning: tos orphan: orphan mode is not implemented" \
 	"8: warning: peer: symmetric active mode is not implemented"; do
 	check "--check says $w" grep -q "warn.conf:$w" <<<"$out"
