@@ -794,6 +794,28 @@ reread(struct run *r, struct conf *nc, struct reload_report *rep)
 	return 0;
 }
 
+/* `logfile` changed: lines go to the new file from now on.  Back to
+ * syslog (no logfile any more) needs a restart. */
+static void
+new_logfile(struct run *r, const struct conf *old, const struct conf *nc,
+    struct reload_report *rep)
+{
+	if (strcmp(old->logfile, nc->logfile) == 0)
+		return;
+	if (nc->logfile[0] == '\0') {
+		reload_restart(rep, "logfile");
+		return;
+	}
+	if (log_open_file(&r->lg, nc->logfile) != 0) {
+		log_msg(&r->lg, LOG_WARNING,
+		    "reload: cannot open log file %s: %s; logging as before",
+		    nc->logfile, strerror(errno));
+		reload_restart(rep, "logfile");
+		return;
+	}
+	reload_changed(rep, "log file changed");
+}
+
 static int
 do_reload(void *ctx, struct reload_report *rep)
 {
@@ -813,6 +835,7 @@ do_reload(void *ctx, struct reload_report *rep)
 		return -1;
 	}
 	eng_reconfigure(r->e, nc, rep);
+	new_logfile(r, r->conf[r->cur], nc, rep);
 	r->cur ^= 1;
 	reload_summary(rep, sum, sizeof(sum));
 	log_msg(&r->lg, LOG_NOTICE, "%s", sum);

@@ -69,8 +69,6 @@ reload_restart_settings(const struct conf *old, const struct conf *nc,
 		reload_restart(r, "workers");
 	if (old->seccomp != nc->seccomp)
 		reload_restart(r, "seccomp");
-	if (strcmp(old->logfile, nc->logfile) != 0)
-		reload_restart(r, "logfile");
 	if (strcmp(old->leapfile, nc->leapfile) != 0)
 		reload_restart(r, "leapfile");
 	if (strcmp(old->keysfile, nc->keysfile) != 0 ||

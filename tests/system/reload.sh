@@ -12,7 +12,8 @@
 #     goes on serving with the running configuration;
 #   - `stratum reload` applies a restrict change to the next request, and
 #     is refused with a wrong secret or from a non-loopback address;
-#   - -l LOGFILE is reopened on SIGHUP after logrotate moved it;
+#   - -l LOGFILE is reopened on SIGHUP after logrotate moved it, and a
+#     changed `logfile` line is followed;
 #   - the service manager hears RELOADING=1 then READY=1.
 source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
@@ -175,4 +176,17 @@ check "...and nothing more in the moved one" \
 
 stop_bg "$D"
 check "the secret file is removed at exit" test ! -e "$T_TMP/run/reload.key"
+
+# `logfile` changed in the file (no -l): lines go to the new file.
+printf '%s\n' "port 11231" "interface ignore all" "interface listen 127.0.0.1" \
+	"clock none" "logfile $T_TMP/first.log" >"$T_TMP/l.conf"
+start_bg "$T_TMP/l.out" "$BUILD/stratumd" -n -c "$T_TMP/l.conf" --rundir "$T_TMP/run"
+L=$BG_PID
+wait_for_log "$T_TMP/first.log" "Listen normally" 5
+sed -i "s|first.log|second.log|" "$T_TMP/l.conf"
+kill -HUP "$L"
+wait_for_log "$T_TMP/second.log" "reload:" 5
+check "logfile changed: the summary goes to the new file ($(grep -o 'reload: .*' "$T_TMP/second.log"))" \
+	grep -q "reload: 0 sources added, 0 removed, 0 kept; log file changed" "$T_TMP/second.log"
+stop_bg "$L"
 finish
