@@ -419,6 +419,7 @@ enum src_opt_kind {
 	SO_PORT,
 	SO_AUTH,     /* authentication we lack: an error, never ignored */
 	SO_NTS_CA,   /* NTPsec's "ca FILE" for an NTS source */
+	SO_NTS_PORT, /* chrony's "ntsport N" */
 	SO_WARN,     /* accepted, ignored with a warning */
 	SO_WARN_ARG, /* same, with a numeric argument */
 };
@@ -439,8 +440,9 @@ static const struct src_opt {
 	{ "port", SO_PORT, 0 },
 	{ "true", SO_WARN, 0 },
 	{ "xleave", SO_WARN, 0 },
-	{ "nts", SO_AUTH, 0 },
+	{ "nts", SO_FLAG, CONF_SRC_NTS },
 	{ "ca", SO_NTS_CA, 0 },
+	{ "ntsport", SO_NTS_PORT, 0 },
 	{ "noval", SO_AUTH, 0 },
 	{ "autokey", SO_AUTH, 0 },
 	{ "preempt", SO_WARN, 0 },
@@ -458,6 +460,7 @@ src_defaults(struct conf_source *s, enum conf_src_kind kind, int line)
 	s->maxpoll_log2 = CONF_DEFAULT_MAXPOLL;
 	s->version = 4;
 	s->port = 123;
+	s->nts_port = 4460;
 	s->line = line;
 }
 
@@ -593,12 +596,15 @@ src_option(struct pctx *p, struct args *a, struct src_parse *sp)
 		    "'%s': %s is not implemented; refusing to run this "
 		    "source unauthenticated",
 		    w->s,
-		    is_word(w, "noval")     ? "NTS without certificate checks"
-		        : is_word(w, "nts") ? "the NTS client"
-		                            : "Autokey authentication");
+		    is_word(w, "noval") ? "NTS without certificate checks"
+		                        : "Autokey authentication");
 		break;
 	case SO_NTS_CA:
 		rc = src_path(p, a, s->nts_ca, sizeof(s->nts_ca));
+		break;
+	case SO_NTS_PORT:
+		rc = arg_long(p, a, 1, 65535, &v);
+		s->nts_port = (uint16_t)v;
 		break;
 	case SO_PORT:
 		rc = arg_long(p, a, 1, 65535, &v);

@@ -59,6 +59,7 @@ struct conf_source {
 	int line;                   /* where it was declared, for messages */
 	char nts_ca[CONF_PATH_MAX]; /* NTPsec's "ca FILE": trusted CAs for
 				       this source's NTS-KE ("": default) */
+	uint16_t nts_port; /* chrony's "ntsport N": its NTS-KE port, 4460 */
 };
 
 enum conf_clock {

@@ -271,9 +271,18 @@ test_source_options(void)
 	T_CHECK(one_error(&c, "server a autokey\n",
 	    "f:1:10: 'autokey': Autokey authentication is not implemented; "
 	    "refusing to run this source unauthenticated"));
-	T_CHECK(one_error(&c, "server a nts\n",
-	    "f:1:10: 'nts': the NTS client is not implemented; "
-	    "refusing to run this source unauthenticated"));
+	T_CHECK(one_error(&c, "server a nts noval\n",
+	    "f:1:14: 'noval': NTS without certificate checks is not "
+	    "implemented; refusing to run this source unauthenticated"));
+	T_EQ(load(&c, "server a nts ca /p/ca.pem\npool b nts ntsport 4461\n"),
+	    0);
+	T_EQ(c.sources[0].nts_port, 4460);
+	T_EQ(c.sources[1].nts_port, 4461);
+	T_CHECK(c.sources[0].flags & CONF_SRC_NTS);
+	T_CHECK(strcmp(c.sources[0].nts_ca, "/p/ca.pem") == 0);
+	T_CHECK(c.sources[1].flags & CONF_SRC_NTS);
+	T_CHECK(one_error(&c, "server a ca /p/ca.pem\n",
+	    "f:1:1: 'ca' is an NTS option; add 'nts'"));
 	/* Reference clocks are skipped with a warning. */
 	T_EQ(load(&c, "server 127.127.1.0 mode 3 prefer\n"), 0);
 	T_EQ(c.n_sources, 0);
