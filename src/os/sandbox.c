@@ -93,6 +93,8 @@ static const long allowed[] = {
 	SYS_dup2,
 #endif
 	SYS_dup3,
+	SYS_dup,        /* sfile: the stale-temporary sweep (fdopendir) */
+	SYS_getdents64, /* ...reads the directory */
 	SYS_fstat,
 	SYS_newfstatat,
 	SYS_lseek,
