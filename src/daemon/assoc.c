@@ -221,6 +221,7 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 	memset(a, 0, sizeof(*a));
 	a->conf = c;
 	a->skey = o->skey != NULL && o->skey->enabled ? o->skey : NULL;
+	a->nts = o->nts != NULL && o->nts->any ? o->nts : NULL;
 	a->log = lg;
 	a->clk = clk;
 	for (i = 0; i < SYNC_MAX_SRC; i++)
@@ -374,6 +375,18 @@ set_auth(struct assoc *a, int i, const struct conf_source *cs)
 	a->src[i].key = NULL;
 	a->src[i].auth_bad = 0;
 	a->src[i].authentic = 0;
+	ncli_close(&a->src[i].nts);
+	if ((cs->flags & CONF_SRC_NTS) && a->nts != NULL) {
+		/* NTS (nts/ncli): keys and cookies from a KE. */
+		ncli_init(&a->src[i].nts, a->log, a->nts->ctx[a->src[i].name],
+		    cs->host, &a->src[i].addr, cs->nts_port,
+		    a->nts->dump_dirfd);
+		h = (struct peer_auth){ .sign = ncli_sign,
+			.verify = ncli_verify,
+			.ctx = &a->src[i].nts };
+		sync_set_auth(&a->sync, i, &h);
+		return;
+	}
 	if (cs->key_id == 0 || a->skey == NULL)
 		return;
 	a->src[i].key = keys_trusted(&a->skey->keys, cs->key_id);
@@ -962,9 +975,11 @@ asc_close(struct assoc *a)
 	size_t i;
 
 	write_drift(a);
-	for (i = 0; i < SYNC_MAX_SRC; i++)
+	for (i = 0; i < SYNC_MAX_SRC; i++) {
 		if (a->src[i].fd >= 0)
 			close(a->src[i].fd);
+		ncli_close(&a->src[i].nts);
+	}
 	for (i = 0; i < a->n_names; i++)
 		if (a->names[i].resolving)
 			lookup_cancel(&a->names[i].lk);

@@ -18,6 +18,7 @@
 #include "core/sync.h"
 #include "ctl/ctl.h"
 #include "daemon/skey.h"
+#include "nts/ncli.h"
 #include "os/clk.h"
 #include "os/log.h"
 #include "os/lookup.h"
@@ -36,8 +37,9 @@ struct asc_src {
 	uint16_t local_port;
 	/* symmetric key (`key N`), NULL: unauthenticated */
 	const struct keys_entry *key;
-	int auth_bad;  /* the last reply failed authentication */
-	int authentic; /* the last accepted reply was authenticated */
+	int auth_bad;    /* the last reply failed authentication */
+	int authentic;   /* the last accepted reply was authenticated */
+	struct ncli nts; /* NTS client state (nts.in_use), for `nts` */
 };
 
 struct asc_name {
@@ -50,9 +52,10 @@ struct asc_name {
 };
 
 struct asc_opts {
-	int quit_after_set;      /* -q */
-	int allow_big_first;     /* -g */
-	const struct skey *skey; /* keys; NULL or not enabled: none */
+	int quit_after_set;         /* -q */
+	int allow_big_first;        /* -g */
+	const struct skey *skey;    /* keys; NULL or not enabled: none */
+	const struct ncli_env *nts; /* NTS sources' trust; NULL: none */
 };
 
 struct assoc {
@@ -61,7 +64,8 @@ struct assoc {
 	struct asc_name names[CONF_MAX_SOURCES];
 	size_t n_names;
 	const struct conf *conf;
-	const struct skey *skey; /* NULL: no keys */
+	const struct skey *skey;    /* NULL: no keys */
+	const struct ncli_env *nts; /* NULL: no NTS source */
 	const struct logger *log;
 	const struct notify *notify; /* STATUS= lines; NULL: none */
 	struct clk *clk;

@@ -34,6 +34,7 @@
 #include "daemon/reload.h"
 #include "daemon/skey.h"
 #include "daemon/version.h"
+#include "nts/ncli.h"
 #include "os/ifs.h"
 #include "os/log.h"
 #include "os/notify.h"
@@ -970,6 +971,8 @@ main(int argc, char **argv)
 	static struct conf confs[2]; /* large; kept off the stack */
 	struct conf *cp = &confs[0];
 	static struct skey keys;
+	static struct ncli_env nts;
+	char err[KECLI_ERR_MAX + 64];
 	struct run r;
 	struct opts o;
 	int rc;
@@ -994,6 +997,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	o.asc.skey = &keys;
+	/* The NTS sources' trust stores too: read before -i and -u. */
+	if (ncli_env_setup(&nts, &c, err, sizeof(err)) != 0) {
+		fprintf(stderr, "stratumd: NTS: %s; not started\n", err);
+		skey_close(&keys);
+		return 1;
+	}
+	o.asc.nts = &nts;
 	if (o.check_only) {
 		printf("%s: configuration OK (%zu warning(s))\n", o.conf_path,
 		    cp->n_warnings + (size_t)keys.n_warn);
@@ -1013,6 +1023,7 @@ main(int argc, char **argv)
 		skey_log_warnings(&keys, &r.lg);
 	rc = serve(&r, cp, &o);
 	skey_close(&keys);
+	ncli_env_close(&nts);
 	if (rc < 0) {
 		log_msg(&r.lg, LOG_ERR, "not started");
 		rc = 1;
