@@ -13,6 +13,7 @@
 # Everything runs in a private user + network namespace (ns_enter).
 
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../pki.sh"
 ns_enter "$@"
 
 CHRONYD=$PEERS/chrony/usr/sbin/chronyd
@@ -37,35 +38,7 @@ CHECKS=(
 )
 skip_all_without_peers "${CHECKS[@]}"
 
-# make_pki DIR: a CA, and a server certificate for IP 127.0.0.1 and
-# DNS nts.test signed by it (EC P-256, as the peers' own tests use).
-make_pki() {
-	local d=$1
-	mkdir -p "$d"
-	printf '%s\n' "[req]" "distinguished_name = dn" "prompt = no" \
-		"[dn]" "CN = Stratum test CA" "[v3_ca]" \
-		"basicConstraints = critical,CA:TRUE" \
-		"keyUsage = critical,keyCertSign,cRLSign" >"$d/ca.cnf"
-	printf '%s\n' "[req]" "distinguished_name = dn" "prompt = no" \
-		"[dn]" "CN = nts.test" "[v3_srv]" \
-		"basicConstraints = critical,CA:FALSE" \
-		"keyUsage = critical,digitalSignature,keyEncipherment" \
-		"extendedKeyUsage = serverAuth" \
-		"subjectAltName = DNS:nts.test,IP:127.0.0.1" >"$d/srv.cnf"
-	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-		-nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days 30 \
-		-config "$d/ca.cnf" -extensions v3_ca 2>>"$d/openssl.log" &&
-		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-			-nodes -keyout "$d/server.key" -out "$d/server.csr" \
-			-config "$d/srv.cnf" 2>>"$d/openssl.log" &&
-		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" \
-			-CAkey "$d/ca.key" -CAcreateserial -out "$d/server.pem" \
-			-days 30 -extfile "$d/srv.cnf" -extensions v3_srv \
-			2>>"$d/openssl.log" &&
-		chmod 600 "$d/ca.key" "$d/server.key"
-}
-
-if ! make_pki "$PKI"; then
+if ! { pki_ca "$PKI" && pki_cert "$PKI" server "DNS:nts.test,IP:127.0.0.1"; }; then
 	for c in "${CHECKS[@]}"; do fail "$c (openssl could not make the CA)"; done
 	diag "$PKI/openssl.log"
 	finish

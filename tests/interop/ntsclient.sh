@@ -1,0 +1,250 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# stratumd as NTS client (RFC 8915), against chrony 4.3 and NTPsec 1.2.2
+# NTS servers, with CAs made here by openssl:
+#  1. stratumd (virtual clock 0.3 s off) synchronizes to chronyd's NTS
+#     server and to NTPsec's (itself fed by chronyd), authenticated: the
+#     KE is logged, the clock corrected, chronyd counts NTS packets; its
+#     keys and cookies are kept in ntsdumpdir across a restart (no new KE);
+#  2. negative cases, each run as its own stratumd at once: a wrong CA, an
+#     expired certificate, a certificate for another name, a reply
+#     tampered with on the way, a replayed reply (origin patched so that
+#     only NTS can tell), cookies used up without replies, and a KE server
+#     that is gone.  Each must give its log line and no sample: never
+#     "reachable", never a clock correction.
+# Everything runs in a private user + network namespace (ns_enter).
+
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../pki.sh"
+ns_enter "$@"
+
+CHRONYD=$PEERS/chrony/usr/sbin/chronyd
+CHRONYC=$PEERS/chrony/usr/bin/chronyc
+NTPD=$PEERS/ntpsec/usr/sbin/ntpd
+NTPQ=$PEERS/ntpsec/usr/bin/ntpq
+export PYTHONPATH=$PEERS/ntpsec/usr/lib/python3/dist-packages
+ntpq() { timeout 10 /usr/bin/python3 "$NTPQ" "$@"; }
+PKI=$T_TMP/pki
+OTHER=$T_TMP/other-ca
+
+CHECKS=(
+	"stratumd syncs to chronyd's NTS server, clock corrected"
+	"chronyd counts stratumd's NTS-KE and authenticated packets"
+	"keys and cookies kept in ntsdumpdir (0600) and used after a restart, without a new KE"
+	"stratumd syncs to NTPsec's NTS server (ca FILE)"
+	"wrong CA: certificate refused, no sample"
+	"expired certificate: refused, no sample"
+	"certificate for another name: refused, no sample"
+	"tampered reply: rejected, no sample"
+	"replayed reply: rejected, no sample"
+	"cookies used up without replies: a new KE"
+	"KE server gone: KE fails, no sample"
+)
+skip_all_without_peers "${CHECKS[@]}"
+
+SAN="DNS:nts.test,IP:127.0.0.1,IP:127.0.0.2"
+if ! { pki_ca "$PKI" && pki_cert "$PKI" server "$SAN" &&
+	pki_cert "$PKI" expired "$SAN" expired &&
+	pki_cert "$PKI" dnsonly "DNS:other.test" && pki_ca "$OTHER"; }; then
+	for c in "${CHECKS[@]}"; do fail "$c (openssl could not make the CAs)"; done
+	diag "$PKI/openssl.log" "$OTHER/openssl.log"
+	finish
+	exit
+fi
+
+# chronyd at 127.0.0.1:123, stratum 1, NTS-KE on 4461; NTPsec's ntpd on
+# 127.0.0.2 (its NTS-KE on 4460) follows it: the kernel sends from
+# 127.0.0.2 towards 127.0.0.1 (../shared/INTEROP-AUTH-MODE6.md).
+ip addr add 127.0.0.2/8 dev lo
+ip route replace local 127.0.0.1 dev lo table local proto kernel scope host \
+	src 127.0.0.2
+CH_SOCK=$T_TMP/chronyd.sock
+cat >"$T_TMP/chronyd.conf" <<EOF
+bindaddress 127.0.0.1
+port 123
+local stratum 1
+allow 127.0.0.0/8
+ntsservercert $PKI/server.pem
+ntsserverkey $PKI/server.key
+ntsport 4461
+cmdport 0
+bindcmdaddress $CH_SOCK
+pidfile $T_TMP/chronyd.pid
+EOF
+start_bg "$T_TMP/chronyd.log" "$CHRONYD" -x -d -u root -f "$T_TMP/chronyd.conf"
+CH_PID=$BG_PID
+chronyc() { timeout 5 "$CHRONYC" -h "$CH_SOCK" -n "$@"; }
+printf '%s\n' "interface ignore wildcard" "interface ignore ipv6" \
+	"interface ignore 127.0.0.1" "interface listen 127.0.0.2" \
+	"restrict default nomodify nopeer" "restrict 127.0.0.1" \
+	"restrict 127.0.0.2" \
+	"server 127.0.0.1 iburst minpoll 0 maxpoll 0" \
+	"nts enable" "nts key $PKI/server.key" "nts cert $PKI/server.pem" \
+	"nts cookie $T_TMP/ntpsec-nts-keys" >"$T_TMP/ntpd.conf"
+wait_for_log "$T_TMP/chronyd.log" "chronyd version" 5
+start_bg "$T_TMP/ntpd.log" "$NTPD" -n -c "$T_TMP/ntpd.conf"
+N_PID=$BG_PID
+
+# stratumd NTS servers with an expired and a DNS-only certificate.
+SRV="interface ignore all
+interface listen 127.0.0.1
+clock none
+local stratum 10"
+start_stratumd srv-expired "port 11140
+$SRV
+ntsport 4462
+ntsservercert $PKI/expired.pem
+ntsserverkey $PKI/expired.key"
+start_stratumd srv-dnsonly "port 11141
+$SRV
+ntsport 4463
+ntsservercert $PKI/dnsonly.pem
+ntsserverkey $PKI/dnsonly.key"
+
+# The man in the middle: UDP 127.0.0.1:PORT <-> chronyd.  tamper flips
+# a ciphertext byte of every reply; replay keeps the first reply and
+# answers every later request with it, its origin set to that request's
+# transmit timestamp (so only the NTS unique identifier can tell).
+cat >"$T_TMP/mitm.py" <<'EOF'
+import select, socket, sys
+mode, lport, dport, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+c.bind(("127.0.0.1", lport))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.connect(("127.0.0.1", dport))
+client, xmt, first, n = None, None, None, 0
+while True:
+    r, _, _ = select.select([c, u], [], [])
+    if c in r:
+        req, client = c.recvfrom(2048)
+        xmt = req[40:48]
+        if mode == "replay" and first is not None:
+            c.sendto(first[:24] + xmt + first[32:], client)
+            n += 1
+        else:
+            u.send(req)
+    if u in r:
+        rep = bytearray(u.recv(2048))
+        if mode == "tamper":
+            rep[-1] ^= 0x01
+        elif first is None:
+            first = bytes(rep)
+            continue
+        c.sendto(bytes(rep), client)
+        n += 1
+    with open(count, "w") as f:
+        f.write("%d\n" % n)
+EOF
+for m in tamper:11150 replay:11151; do
+	start_bg "$T_TMP/mitm-${m%%:*}.log" /usr/bin/python3 "$T_TMP/mitm.py" \
+		"${m%%:*}" "${m##*:}" 123 "$T_TMP/mitm-${m%%:*}.count"
+done
+
+# client NAME PORT SERVER-LINE [MORE]: a stratumd NTS client on a clock
+# 0.3 s off; $SD_LOG is its log.
+client() {
+	start_stratumd "$1" "port $2
+interface ignore all
+interface listen 127.0.0.1
+clock virtual offset 0.3
+seccomp 1
+ntstrustedcerts $PKI/ca.pem
+$3
+${4:-}"
+}
+mkdir -p "$T_TMP/dump"
+client good 11130 "server 127.0.0.1 nts ntsport 4461 iburst minpoll 0 maxpoll 0" \
+	"ntsdumpdir $T_TMP/dump"
+GOOD_PID=$SD_PID GOOD_LOG=$SD_LOG
+client badca 11131 "server 127.0.0.1 nts ntsport 4461 ca $OTHER/ca.pem iburst minpoll 0 maxpoll 0"
+client expired 11132 "server 127.0.0.1 port 11140 nts ntsport 4462 iburst minpoll 0 maxpoll 0"
+client name 11133 "server 127.0.0.1 port 11141 nts ntsport 4463 iburst minpoll 0 maxpoll 0"
+client tamper 11134 "server 127.0.0.1 port 11150 nts ntsport 4461 iburst minpoll 0 maxpoll 0"
+client replay 11135 "server 127.0.0.1 port 11151 nts ntsport 4461 iburst minpoll 0 maxpoll 0"
+client exhaust 11136 "server 127.0.0.1 port 11199 nts ntsport 4461 iburst minpoll 0 maxpoll 0"
+client gone 11137 "server 127.0.0.1 nts ntsport 4499 iburst minpoll 0 maxpoll 0"
+
+# ---------------------------------------------------------------------
+# 1. Positive: chronyd, restart with the dump, NTPsec.
+
+synced() { grep -q "synchronized to $2" "$1" && grep -q "time reset -0\.[23]" "$1"; }
+if wait_until 30 "$GOOD_PID" synced "$GOOD_LOG" 127.0.0.1 &&
+	grep -q "NTS-KE done in .* 8 cookies, AEAD 15, NTP to 127.0.0.1 port 123" "$GOOD_LOG"; then
+	grep -E "NTS-KE|synchronized|time reset" "$GOOD_LOG" | sed 's/^.*]: /  # stratumd: /'
+	ok "${CHECKS[0]}"
+else
+	fail "${CHECKS[0]}"
+	diag "$GOOD_LOG"
+fi
+chronyc serverstats >"$T_TMP/serverstats" 2>&1
+ke1=$(awk -F: '/NTS-KE connections accepted/ { print $2 + 0 }' "$T_TMP/serverstats")
+auth1=$(awk -F: '/Authenticated NTP packets/ { print $2 + 0 }' "$T_TMP/serverstats")
+sed 's/^/  # chronyc: /' "$T_TMP/serverstats" | grep -E "NTS|Authenticated"
+# the negative clients took some KEs too: at least one, some packets
+check "${CHECKS[1]} (KE $ke1, authenticated $auth1)" test "${ke1:-0}" -ge 1 -a "${auth1:-0}" -ge 3
+
+stop_bg "$GOOD_PID"
+f=$T_TMP/dump/127.0.0.1.nts
+mode=$(stat -c %a "$f" 2>/dev/null)
+client good2 11130 "server 127.0.0.1 nts ntsport 4461 iburst minpoll 0 maxpoll 0" \
+	"ntsdumpdir $T_TMP/dump"
+GOOD_PID=$SD_PID GOOD_LOG=$SD_LOG
+if [ "$mode" = 600 ] && wait_until 30 "$GOOD_PID" synced "$GOOD_LOG" 127.0.0.1 &&
+	grep -q "NTS cookies read from" "$GOOD_LOG" && ! grep -q "NTS-KE done" "$GOOD_LOG"; then
+	ok "${CHECKS[2]}"
+else
+	fail "${CHECKS[2]} (dump mode '$mode')"
+	diag "$GOOD_LOG"
+fi
+stop_bg "$GOOD_PID"
+
+ntpd_synced() { ntpq -pn 127.0.0.2 2>/dev/null | grep -q '^\*'; }
+wait_until 60 "$N_PID" ntpd_synced
+client ntpsec 11138 "server 127.0.0.2 nts ca $PKI/ca.pem iburst minpoll 0 maxpoll 0"
+NS_PID=$SD_PID NS_LOG=$SD_LOG
+if wait_until 30 "$NS_PID" synced "$NS_LOG" 127.0.0.2 &&
+	grep -q "NTS-KE done in .* cookies, AEAD 15, NTP to 127.0.0.2 port 123" "$NS_LOG"; then
+	grep -E "NTS-KE|synchronized|time reset" "$NS_LOG" | sed 's/^.*]: /  # stratumd: /'
+	ok "${CHECKS[3]}"
+else
+	fail "${CHECKS[3]}"
+	ntpq -pn 127.0.0.2 2>&1 | sed 's/^/  # ntpq: /'
+	diag "$NS_LOG" "$T_TMP/ntpd.log"
+fi
+
+# ---------------------------------------------------------------------
+# 2. Negative: the line, and never a sample.
+
+no_sample() {
+	! grep -qE ": reachable$|time reset|synchronized to" "$1"
+}
+# negative NAME CHECK PATTERN
+negative() {
+	local log=$T_TMP/$1.log
+	if wait_for_log "$log" "$3" 20 && no_sample "$log"; then
+		grep -m1 -- "$3" "$log" | sed 's/^.*]: /  # stratumd: /'
+		ok "$2"
+	else
+		fail "$2"
+		diag "$log"
+	fi
+}
+negative badca "${CHECKS[4]}" "NTS-KE failed: TLS handshake: certificate: unable to get local issuer certificate"
+negative expired "${CHECKS[5]}" "NTS-KE failed: TLS handshake: certificate: certificate has expired"
+negative name "${CHECKS[6]}" "NTS-KE failed: TLS handshake: certificate: IP address mismatch"
+negative tamper "${CHECKS[7]}" "reply rejected: authenticator does not verify"
+negative replay "${CHECKS[8]}" "reply rejected: unique identifier does not match"
+# exhausted: a second KE after the jar ran dry (never a sample either)
+if wait_for_log "$T_TMP/exhaust.log" "all NTS cookies used without a reply; new NTS-KE" 30 &&
+	wait_until 10 $$ test "$(grep -c 'NTS-KE done' "$T_TMP/exhaust.log")" -ge 2 &&
+	no_sample "$T_TMP/exhaust.log"; then
+	ok "${CHECKS[9]}"
+else
+	fail "${CHECKS[9]}"
+	diag "$T_TMP/exhaust.log"
+fi
+negative gone "${CHECKS[10]}" "NTS-KE failed: connect: Connection refused"
+# the replay proxy did answer (the check is not vacuous)
+echo "  # man in the middle: $(cat "$T_TMP/mitm-tamper.count" 2>/dev/null || echo 0) tampered, $(cat "$T_TMP/mitm-replay.count" 2>/dev/null || echo 0) replayed"
+
+finish
