@@ -221,7 +221,7 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 	memset(a, 0, sizeof(*a));
 	a->conf = c;
 	a->skey = o->skey != NULL && o->skey->enabled ? o->skey : NULL;
-	a->nts = o->nts != NULL && o->nts->any ? o->nts : NULL;
+	a->nts = o->nts;
 	a->log = lg;
 	a->clk = clk;
 	for (i = 0; i < SYNC_MAX_SRC; i++)
@@ -376,11 +376,13 @@ set_auth(struct assoc *a, int i, const struct conf_source *cs)
 	a->src[i].auth_bad = 0;
 	a->src[i].authentic = 0;
 	ncli_close(&a->src[i].nts);
-	if ((cs->flags & CONF_SRC_NTS) && a->nts != NULL) {
-		/* NTS (nts/ncli): keys and cookies from a KE. */
-		ncli_init(&a->src[i].nts, a->log, a->nts->ctx[a->src[i].name],
-		    cs->host, &a->src[i].addr, cs->nts_port,
-		    a->nts->dump_dirfd);
+	if (cs->flags & CONF_SRC_NTS) {
+		/* NTS (nts/ncli): keys and cookies from a KE; never sent
+		 * unauthenticated, even without a trust store. */
+		ncli_init(&a->src[i].nts, a->log,
+		    ncli_env_ctx(a->nts, a->conf, cs), cs->host,
+		    &a->src[i].addr, cs->nts_port,
+		    a->nts != NULL ? a->nts->dump_dirfd : -1);
 		h = (struct peer_auth){ .sign = ncli_sign,
 			.verify = ncli_verify,
 			.ctx = &a->src[i].nts };
@@ -938,6 +940,7 @@ asc_drop(struct assoc *a, int i)
 	if (a->src[i].fd >= 0)
 		close(a->src[i].fd);
 	a->src[i].fd = -1;
+	ncli_close(&a->src[i].nts);
 	sync_remove(&a->sync, i, clk_mono_now());
 	a->names[a->src[i].name].n_active--;
 }

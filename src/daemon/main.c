@@ -730,6 +730,32 @@ report_diags(struct run *r, const struct conf *c, struct reload_report *rep)
 
 /* Keys are read once, at start (the file may be root's alone): a
  * source's `key N` must name a key the running daemon trusts. */
+/* An NTS source of a reloaded file must use a CA file read at start. */
+static int
+check_source_nts(struct run *r, const struct conf *nc,
+    struct reload_report *rep)
+{
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < nc->n_sources; i++) {
+		const struct conf_source *cs = &nc->sources[i];
+
+		if (!(cs->flags & CONF_SRC_NTS) ||
+		    ncli_env_ctx(r->o->asc.nts, nc, cs) != NULL)
+			continue;
+		log_msg(&r->lg, LOG_ERR,
+		    "%s:%d: %s %s: its NTS trust store was not read at start "
+		    "(restart to change CA files)",
+		    r->o->conf_path, cs->line, conf_src_kind_name(cs->kind),
+		    cs->host);
+		reload_line(rep, "%s:%d: NTS CA file not read at start",
+		    r->o->conf_path, cs->line);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
 static int
 check_source_keys(struct run *r, const struct conf *nc,
     struct reload_report *rep)
@@ -780,7 +806,8 @@ reread(struct run *r, struct conf *nc, struct reload_report *rep)
 		    r->o->conf_path, nc->n_errors);
 		return -1;
 	}
-	if (check_source_keys(r, nc, rep) != 0)
+	if (check_source_keys(r, nc, rep) != 0 ||
+	    check_source_nts(r, nc, rep) != 0)
 		return -1;
 	/* The command line's changes, as at start.  Its messages go to
 	 * stderr (/dev/null once detached); they were checked at start, so
@@ -998,7 +1025,7 @@ main(int argc, char **argv)
 	}
 	o.asc.skey = &keys;
 	/* The NTS sources' trust stores too: read before -i and -u. */
-	if (ncli_env_setup(&nts, &c, err, sizeof(err)) != 0) {
+	if (ncli_env_setup(&nts, cp, err, sizeof(err)) != 0) {
 		fprintf(stderr, "stratumd: NTS: %s; not started\n", err);
 		skey_close(&keys);
 		return 1;

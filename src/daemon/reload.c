@@ -76,6 +76,14 @@ reload_restart_settings(const struct conf *old, const struct conf *nc,
 	    memcmp(old->trusted_keys, nc->trusted_keys,
 	        old->n_trusted_keys * sizeof(old->trusted_keys[0])) != 0)
 		reload_restart(r, "keys");
+	if (strcmp(old->nts_cert, nc->nts_cert) != 0 ||
+	    strcmp(old->nts_key, nc->nts_key) != 0 ||
+	    old->nts_enable != nc->nts_enable ||
+	    old->nts_port != nc->nts_port ||
+	    old->nts_rotate_s != nc->nts_rotate_s ||
+	    strcmp(old->nts_keyfile, nc->nts_keyfile) != 0 ||
+	    strcmp(old->nts_dumpdir, nc->nts_dumpdir) != 0)
+		reload_restart(r, "NTS server or ntsdumpdir");
 }
 
 void

@@ -212,6 +212,8 @@ ncli_close(struct ncli *n)
 	memset(n, 0, sizeof(*n));
 }
 
+static void ke_failed(struct ncli *n, const char *why);
+
 static void
 start_ke(struct ncli *n)
 {
@@ -224,7 +226,14 @@ start_ke(struct ncli *n)
 	memcpy(&j->ke, &n->dest->sa, sa_len(&n->dest->sa));
 	j->ntp_port = udp_port((const struct sockaddr *)&n->dest->sa);
 	set_port(&j->ke, n->ke_port);
-	if (n->ctx == NULL || kecli_start(j) != 0) {
+	if (n->ctx == NULL) {
+		free(j);
+		ke_failed(n,
+		    "its CA file was not read at start (added by a "
+		    "reload?): restart stratumd");
+		return;
+	}
+	if (kecli_start(j) != 0) {
 		free(j);
 		n->next_ke_mono_ns =
 		    clk_mono_now() + (int64_t)n->retry_s * TS_NS_PER_S;
@@ -417,33 +426,53 @@ ncli_verify(void *ctx, int src, const uint8_t *pkt, size_t len)
 }
 
 static const char *
-ca_of(const struct conf *c, size_t i)
+ca_of(const struct conf *c, const struct conf_source *cs)
 {
-	const struct conf_source *cs = &c->sources[i];
-
 	return cs->nts_ca[0] != '\0' ? cs->nts_ca : c->nts_trusted;
+}
+
+SSL_CTX *
+ncli_env_ctx(const struct ncli_env *e, const struct conf *c,
+    const struct conf_source *cs)
+{
+	const char *p = ca_of(c, cs);
+	int i;
+
+	for (i = 0; e != NULL && i < e->n; i++)
+		if (strcmp(e->path[i], p) == 0)
+			return e->ctx[i];
+	return NULL;
 }
 
 int
 ncli_env_setup(struct ncli_env *e, const struct conf *c, char *err, size_t cap)
 {
-	size_t i, k;
+	const struct conf_source *cs;
+	size_t i;
+	int any = 0;
 
 	memset(e, 0, sizeof(*e));
 	e->dump_dirfd = -1;
 	for (i = 0; i < c->n_sources; i++) {
-		if (!(c->sources[i].flags & CONF_SRC_NTS))
+		cs = &c->sources[i];
+		if (!(cs->flags & CONF_SRC_NTS))
 			continue;
-		e->any = 1;
-		for (k = 0; k < i; k++)
-			if (e->ctx[k] != NULL &&
-			    strcmp(ca_of(c, k), ca_of(c, i)) == 0)
-				e->ctx[i] = e->ctx[k];
-		if (e->ctx[i] == NULL &&
-		    (e->ctx[i] = kecli_ctx_new(ca_of(c, i), err, cap)) == NULL)
+		any = 1;
+		if (ncli_env_ctx(e, c, cs) != NULL)
+			continue;
+		if (e->n == NCLI_MAX_CA) {
+			(void)snprintf(err, cap, "more than %d CA files",
+			    NCLI_MAX_CA);
 			return -1;
+		}
+		if ((e->ctx[e->n] = kecli_ctx_new(ca_of(c, cs), err, cap)) ==
+		    NULL)
+			return -1;
+		(void)snprintf(e->path[e->n], sizeof(e->path[0]), "%s",
+		    ca_of(c, cs));
+		e->n++;
 	}
-	if (e->any && c->nts_dumpdir[0] != '\0') {
+	if (any && c->nts_dumpdir[0] != '\0') {
 		e->dump_dirfd =
 		    open(c->nts_dumpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (e->dump_dirfd < 0) {
@@ -458,17 +487,11 @@ ncli_env_setup(struct ncli_env *e, const struct conf *c, char *err, size_t cap)
 void
 ncli_env_close(struct ncli_env *e)
 {
-	size_t i, k;
+	int i;
 
-	for (i = 0; i < CONF_MAX_SOURCES; i++) {
-		if (e->ctx[i] == NULL)
-			continue;
-		for (k = i + 1; k < CONF_MAX_SOURCES; k++)
-			if (e->ctx[k] == e->ctx[i])
-				e->ctx[k] = NULL;
+	for (i = 0; i < e->n; i++)
 		SSL_CTX_free(e->ctx[i]);
-		e->ctx[i] = NULL;
-	}
+	e->n = 0;
 	if (e->dump_dirfd >= 0)
 		close(e->dump_dirfd);
 	e->dump_dirfd = -1;

@@ -67,19 +67,27 @@ struct ncli {
 };
 
 /* What every NTS source needs, made at start before any chroot or
- * privilege drop: a trust store per configured source (shared between
- * sources naming the same CA file: "ca FILE", else ntstrustedcerts,
- * else the system's), and the dump directory. */
+ * privilege drop: one trust store per distinct CA file named (a
+ * source's "ca FILE", else ntstrustedcerts, else "" for the system's),
+ * and the dump directory.  Never changed after start: a reload may only
+ * name CA files read then (ncli_env_ctx). */
+#define NCLI_MAX_CA 16
 struct ncli_env {
-	SSL_CTX *ctx[CONF_MAX_SOURCES]; /* by conf source, NULL: not NTS */
-	int dump_dirfd;                 /* ntsdumpdir, -1: none */
-	int any;                        /* some source is NTS */
+	int n;
+	char path[NCLI_MAX_CA][CONF_PATH_MAX];
+	SSL_CTX *ctx[NCLI_MAX_CA];
+	int dump_dirfd; /* ntsdumpdir, -1: none */
 };
 
 /* 0, or -1 with the reason in err. */
 int ncli_env_setup(struct ncli_env *e, const struct conf *c, char *err,
     size_t cap);
 void ncli_env_close(struct ncli_env *e);
+
+/* The trust store for source cs of configuration c; NULL when its CA
+ * file was not read at start. */
+SSL_CTX *ncli_env_ctx(const struct ncli_env *e, const struct conf *c,
+    const struct conf_source *cs);
 
 /* Set up source state for host name (certificate name), KE on ke_port
  * of the source's address dest (which ncli may change: Server and Port
