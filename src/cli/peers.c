@@ -26,6 +26,7 @@ struct peer_row {
 	double poll_s;
 	unsigned reach;
 	unsigned keyid; /* 0: none sent */
+	int ntscookies; /* NTPsec's ntscookies, -1: not NTS */
 	double delay_ms, offset_ms, jitter_ms;
 };
 
@@ -82,6 +83,7 @@ fill_row(struct peer_row *r, const char *text, size_t len, int numeric)
 
 	r->stratum = 16;
 	r->type = '?';
+	r->ntscookies = -1;
 	r->delay_ms = r->offset_ms = r->jitter_ms = NAN;
 	ctl_vcur_init(&c, text, len);
 	while (ctl_var_next(&c, &v)) {
@@ -104,6 +106,8 @@ fill_row(struct peer_row *r, const char *text, size_t len, int numeric)
 			    NULL, 16);
 		else if (ctl_var_is(&v, "keyid"))
 			r->keyid = (unsigned)num(&v);
+		else if (ctl_var_is(&v, "ntscookies"))
+			r->ntscookies = (int)num(&v);
 		else if (ctl_var_is(&v, "rec"))
 			rec = ntp_ts_age(&v);
 		else if (ctl_var_is(&v, "reftime"))
@@ -132,6 +136,9 @@ fill_row(struct peer_row *r, const char *text, size_t len, int numeric)
 	    : hmode == 5     ? 'B'
 	    : hmode == 6     ? 'b'
 	                     : '?';
+	/* ntpq: an NTS association shows its cookie count as the type */
+	if (hmode == 3 && r->ntscookies >= 0)
+		r->type = (char)('0' + (r->ntscookies > 9 ? 9 : r->ntscookies));
 	if (src[0] != '\0' && strcmp(src, "0.0.0.0") != 0 &&
 	    strcmp(src, "::") != 0 && strncmp(src, "127.127.", 8) != 0)
 		cv_name(src, numeric, r->remote, sizeof(r->remote));
@@ -236,6 +243,8 @@ print_json(const struct cv_opts *o, const struct peer_row *rows, int n)
 		printf("\"reach\": %u, ", r->reach);
 		cv_jstr("auth", auth_of(r->status), ", ");
 		printf("\"keyid\": %u, ", r->keyid);
+		if (r->ntscookies >= 0)
+			printf("\"nts_cookies\": %d, ", r->ntscookies);
 		cv_jnum("delay_s", r->delay_ms / 1000, ", ");
 		cv_jnum("offset_s", r->offset_ms / 1000, ", ");
 		cv_jnum("jitter_s", r->jitter_ms / 1000, "}");

@@ -108,9 +108,10 @@ peer_status(struct assoc *a, int i, const struct sync_src_view *v)
 		bits |= CTL_PST_REACH;
 	/* ntpd: authenable with a key, authentic while the last reply
 	 * verified (ntpq -c as: auth "ok", "bad" or "none"). */
-	if (a->src[i].key != NULL)
+	if (a->src[i].key != NULL || a->src[i].nts.in_use)
 		bits |= CTL_PST_AUTHENABLE;
-	if (a->src[i].key != NULL && a->src[i].authentic)
+	if ((a->src[i].key != NULL && a->src[i].authentic) ||
+	    (a->src[i].nts.in_use && a->src[i].nts.authentic))
 		bits |= CTL_PST_AUTHENTIC;
 	return ctl_peer_status(bits, ctl_sel_from_tally(tally),
 	    a->src_ev[i].count, a->src_ev[i].code);
@@ -377,6 +378,20 @@ peer_text(struct assoc *a, int i, const struct sync_src_view *v,
 	ctl_txt_hex(t, "flash",
 	    v->flash | (v->reach == 0 ? CTLSRV_TEST_UNREACH : 0u));
 	ctl_txt_int(t, "keyid", a->src[i].key ? (int64_t)a->src[i].key->id : 0);
+	if (a->src[i].nts.in_use) {
+		/* NTPsec's name (ntpq shows it as the t column); ours for the
+		 * key exchanges, NAKs and rejected replies */
+		const struct ncli *c = &a->src[i].nts;
+
+		ctl_txt_int(t, "ntscookies", c->n_cookies);
+		ctl_txt_int(t, "ntske", (int64_t)c->n_ke);
+		ctl_txt_ts(t, "ntslastke",
+		    c->last_ke_real_ns != 0
+		        ? ntp_ts(clk_from_real(a->clk, c->last_ke_real_ns))
+		        : 0);
+		ctl_txt_int(t, "ntsnak", (int64_t)c->n_nak);
+		ctl_txt_int(t, "ntsbad", (int64_t)c->n_bad);
+	}
 	ms(t, "offset", v->have_filter ? v->offset_ns : 0);
 	ms(t, "delay", v->have_filter ? v->delay_ns : 0);
 	ms(t, "dispersion", v->disp_ns);

@@ -361,6 +361,7 @@ static int
 reject(struct ncli *n, const char *why)
 {
 	n->n_bad++;
+	n->authentic = 0;
 	if (!n->rejecting)
 		log_msg(n->log, LOG_WARNING,
 		    "server %s: reply rejected: %s; not used", n->name, why);
@@ -373,6 +374,7 @@ static int
 nak(struct ncli *n)
 {
 	n->n_nak++;
+	n->authentic = 0;
 	log_msg(n->log, LOG_NOTICE,
 	    "server %s: NTS NAK (cookie refused); new NTS-KE", n->name);
 	n->have_keys = 0;
@@ -422,6 +424,7 @@ ncli_verify(void *ctx, int src, const uint8_t *pkt, size_t len)
 		log_msg(n->log, LOG_NOTICE,
 		    "server %s: NTS replies authenticate again", n->name);
 	n->rejecting = 0;
+	n->authentic = 1;
 	return 0;
 }
 

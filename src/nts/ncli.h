@@ -61,6 +61,7 @@ struct ncli {
 	int uid_valid;
 	uint8_t uid[32];
 	int rejecting; /* a rejection was logged, not yet a good reply */
+	int authentic; /* the last reply verified (mode 6 status word) */
 	/* views */
 	uint64_t n_ke, n_nak, n_bad;
 	int64_t last_ke_real_ns;
