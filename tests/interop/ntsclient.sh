@@ -39,10 +39,12 @@ CHECKS=(
 	"replayed reply: rejected, no sample"
 	"cookies used up without replies: a new KE"
 	"KE server gone: KE fails, no sample"
+	"views: stratum peers (-j) shows the NTS association: auth ok, cookies as the t column"
+	"stratumd to stratumd with lost replies: placeholders refill the jar, no reply larger than its request"
 )
 skip_all_without_peers "${CHECKS[@]}"
 
-SAN="DNS:nts.test,IP:127.0.0.1,IP:127.0.0.2"
+SAN="DNS:nts.test,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3"
 if ! { pki_ca "$PKI" && pki_cert "$PKI" server "$SAN" &&
 	pki_cert "$PKI" expired "$SAN" expired &&
 	pki_cert "$PKI" dnsonly "DNS:other.test" && pki_ca "$OTHER"; }; then
@@ -56,6 +58,7 @@ fi
 # 127.0.0.2 (its NTS-KE on 4460) follows it: the kernel sends from
 # 127.0.0.2 towards 127.0.0.1 (../shared/INTEROP-AUTH-MODE6.md).
 ip addr add 127.0.0.2/8 dev lo
+ip addr add 127.0.0.3/8 dev lo
 ip route replace local 127.0.0.1 dev lo table local proto kernel scope host \
 	src 127.0.0.2
 CH_SOCK=$T_TMP/chronyd.sock
@@ -75,7 +78,8 @@ start_bg "$T_TMP/chronyd.log" "$CHRONYD" -x -d -u root -f "$T_TMP/chronyd.conf"
 CH_PID=$BG_PID
 chronyc() { timeout 5 "$CHRONYC" -h "$CH_SOCK" -n "$@"; }
 printf '%s\n' "interface ignore wildcard" "interface ignore ipv6" \
-	"interface ignore 127.0.0.1" "interface listen 127.0.0.2" \
+	"interface ignore 127.0.0.1" "interface ignore 127.0.0.3" \
+	"interface listen 127.0.0.2" \
 	"restrict default nomodify nopeer" "restrict 127.0.0.1" \
 	"restrict 127.0.0.2" \
 	"server 127.0.0.1 iburst minpoll 0 maxpoll 0" \
@@ -107,17 +111,19 @@ ntsserverkey $PKI/dnsonly.key"
 # transmit timestamp (so only the NTS unique identifier can tell).
 cat >"$T_TMP/mitm.py" <<'EOF'
 import select, socket, sys
-mode, lport, dport, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+mode, host, lport, dport, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-c.bind(("127.0.0.1", lport))
+c.bind((host, lport))
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.connect(("127.0.0.1", dport))
+u.connect((host, dport))
 client, xmt, first, n = None, None, None, 0
+sizes, bigger, qlen = set(), 0, 0
 while True:
     r, _, _ = select.select([c, u], [], [])
     if c in r:
         req, client = c.recvfrom(2048)
-        xmt = req[40:48]
+        xmt, qlen = req[40:48], len(req)
+        sizes.add(qlen)
         if mode == "replay" and first is not None:
             c.sendto(first[:24] + xmt + first[32:], client)
             n += 1
@@ -127,18 +133,34 @@ while True:
         rep = bytearray(u.recv(2048))
         if mode == "tamper":
             rep[-1] ^= 0x01
+        elif mode == "drop":
+            bigger += len(rep) > qlen
+            n += 1
+            if n <= 3:
+                continue
         elif first is None:
             first = bytes(rep)
             continue
         c.sendto(bytes(rep), client)
-        n += 1
+        n += mode != "drop"
     with open(count, "w") as f:
-        f.write("%d\n" % n)
+        f.write("%d %d %s\n" % (n, bigger, " ".join(map(str, sorted(sizes)))))
 EOF
-for m in tamper:11150 replay:11151; do
-	start_bg "$T_TMP/mitm-${m%%:*}.log" /usr/bin/python3 "$T_TMP/mitm.py" \
-		"${m%%:*}" "${m##*:}" 123 "$T_TMP/mitm-${m%%:*}.count"
+for m in tamper:127.0.0.1:11150 replay:127.0.0.1:11151 drop:127.0.0.3:11152; do
+	IFS=: read -r mm mh mp <<<"$m"
+	start_bg "$T_TMP/mitm-$mm.log" /usr/bin/python3 "$T_TMP/mitm.py" \
+		"$mm" "$mh" "$mp" 123 "$T_TMP/mitm-$mm.count"
 done
+# stratumd's own NTS server on 127.0.0.3:123 (no Port record then), KE
+# on 4464; its client goes through the dropping proxy on 11152.
+start_stratumd srv-own "port 123
+interface ignore all
+interface listen 127.0.0.3
+clock none
+local stratum 10
+ntsport 4464
+ntsservercert $PKI/server.pem
+ntsserverkey $PKI/server.key"
 
 # client NAME PORT SERVER-LINE [MORE]: a stratumd NTS client on a clock
 # 0.3 s off; $SD_LOG is its log.
@@ -163,6 +185,8 @@ client tamper 11134 "server 127.0.0.1 port 11150 nts ntsport 4461 iburst minpoll
 client replay 11135 "server 127.0.0.1 port 11151 nts ntsport 4461 iburst minpoll 0 maxpoll 0"
 client exhaust 11136 "server 127.0.0.1 port 11199 nts ntsport 4461 iburst minpoll 0 maxpoll 0"
 client gone 11137 "server 127.0.0.1 nts ntsport 4499 iburst minpoll 0 maxpoll 0"
+client own 11139 "server 127.0.0.3 port 11152 nts ntsport 4464 iburst minpoll 0 maxpoll 0"
+OWN_PID=$SD_PID OWN_LOG=$SD_LOG
 
 # ---------------------------------------------------------------------
 # 1. Positive: chronyd, restart with the dump, NTPsec.
@@ -195,6 +219,18 @@ if [ "$mode" = 600 ] && wait_until 30 "$GOOD_PID" synced "$GOOD_LOG" 127.0.0.1 &
 else
 	fail "${CHECKS[2]} (dump mode '$mode')"
 	diag "$GOOD_LOG"
+fi
+# The views, from the synchronized client: its mode 6 and our CLI.
+pj=$(timeout 10 "$BUILD/stratum" peers -j -p 11130 2>&1)
+nq=$(timeout 10 "$BUILD/stratum" peers -n -p 11130 2>&1)
+echo "$pj" | grep -o '"auth": "[a-z]*", "keyid": [0-9]*, "nts_cookies": [0-9]*' | sed 's/^/  # stratum peers -j: /'
+echo "$nq" | sed 's/^/  # stratum peers: /'
+# ntpq's t column: the cookie count of an NTS association
+if grep -q '"auth": "ok", "keyid": 0, "nts_cookies": [78]' <<<"$pj" &&
+	grep -qE '^\*127\.0\.0\.1 +[^ ]+ +1 +[78] ' <<<"$nq"; then
+	ok "${CHECKS[11]}"
+else
+	fail "${CHECKS[11]}"
 fi
 stop_bg "$GOOD_PID"
 
@@ -244,7 +280,20 @@ else
 	diag "$T_TMP/exhaust.log"
 fi
 negative gone "${CHECKS[10]}" "NTS-KE failed: connect: Connection refused"
-# the replay proxy did answer (the check is not vacuous)
-echo "  # man in the middle: $(cat "$T_TMP/mitm-tamper.count" 2>/dev/null || echo 0) tampered, $(cat "$T_TMP/mitm-replay.count" 2>/dev/null || echo 0) replayed"
+# the proxies did answer (the checks are not vacuous)
+echo "  # man in the middle: $(cut -d' ' -f1 "$T_TMP/mitm-tamper.count" 2>/dev/null) tampered, $(cut -d' ' -f1 "$T_TMP/mitm-replay.count" 2>/dev/null) replayed"
+
+# Three replies lost: the jar runs low, requests carry placeholders (they
+# grow past the 228 bytes of a request without), stratumd's server answers
+# with more cookies, never with a reply larger than the request.
+if wait_until 30 "$OWN_PID" synced "$OWN_LOG" 127.0.0.3 &&
+	read -r _ bigger sizes <"$T_TMP/mitm-drop.count" &&
+	[ "$bigger" = 0 ] && [ "$(wc -w <<<"$sizes")" -ge 2 ]; then
+	echo "  # request sizes seen: $sizes"
+	ok "${CHECKS[12]}"
+else
+	fail "${CHECKS[12]} ($(cat "$T_TMP/mitm-drop.count" 2>/dev/null))"
+	diag "$OWN_LOG"
+fi
 
 finish
