@@ -305,6 +305,12 @@ if wait_until 30 "$SD_PID" synced; then
 	echo "$out" | sed 's/^/  # /'
 	check "workers 2 under seccomp: ntpq -pn shows '*' on chronyd" \
 		grep -qE '^\*127\.0\.0\.1 ' <<<"$out"
+	json=$("$STRATUM" counters -j)
+	check "workers 2: stratum counters sums both threads (received > mode 6 served > 0)" \
+		/usr/bin/python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(0 if d["received"] >= d["mode6_served"] > 0 else 1)' "$json"
 else
 	fail "workers 2 under seccomp: stratum peers shows '*'"
 	diag "$SD_LOG"
