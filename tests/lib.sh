@@ -264,3 +264,14 @@ statistics loopstats peerstats" || return 1
 	CL_LOG=$SD_LOG
 	wait_for_log "$CL_LOG" "synchronized to" 40
 }
+
+# promtool_fetch: put Prometheus' promtool under $PROM (PROMETHEUS_DIR,
+# default build/prometheus) with tests/tools/fetch-promtool.sh, logging
+# to $BUILD/fetch-promtool.log.  Call it before ns_enter: the namespace
+# has no network.  Nothing is downloaded when it is already there.
+PROM=${PROMETHEUS_DIR:-$BUILD/prometheus}
+promtool_fetch() {
+	[ -n "${STRATUM_IN_NS:-}" ] && return 0
+	mkdir -p "$BUILD"
+	"$ROOT/tests/tools/fetch-promtool.sh" "$PROM" >"$BUILD/fetch-promtool.log" 2>&1
+}

@@ -3,13 +3,12 @@
 # `stratum metrics` against NTPsec's ntpd: the same mode 6 reading gives
 # text that promtool accepts (tests/system/metrics.sh does stratumd).
 source "$(dirname "$0")/../lib.sh"
+promtool_fetch
 ns_enter "$@"
 
 skip_all_without_peers "stratum metrics reads NTPsec ntpd" \
 	"promtool accepts the metrics of NTPsec ntpd" "...with its version and stratum" \
 	"...its ss_* counters (asked for by name)" "...and none of ours, which it does not have"
-PROM=${PROMETHEUS_DIR:-$BUILD/prometheus}
-"$ROOT/tests/tools/fetch-promtool.sh" "$PROM" >"$T_TMP/fetch.log" 2>&1
 
 start_ntpd_local
 sleep 2
@@ -25,7 +24,7 @@ if [ -x "$PROM/usr/bin/promtool" ]; then
 	fi
 else
 	skip "promtool accepts the metrics of NTPsec ntpd: promtool not available"
-	diag "$T_TMP/fetch.log"
+	diag "$BUILD/fetch-promtool.log"
 fi
 check "...with its version and stratum" bash -c "grep -q '^stratum_daemon_info{version=\"ntpd ntpsec' '$T_TMP/ntpd.txt' &&
 	grep -qE '^stratum_system_stratum [0-9]+$' '$T_TMP/ntpd.txt'"

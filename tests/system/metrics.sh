@@ -6,12 +6,11 @@
 # build/prometheus, like the peers); the values cross-checked against
 # `stratum peers -j` (tests/interop/metrics.sh reads NTPsec's ntpd).
 source "$(dirname "$0")/../lib.sh"
+promtool_fetch
 ns_enter "$@"
 
 P=11150
-PROM=${PROMETHEUS_DIR:-$BUILD/prometheus}
 PROMTOOL=$PROM/usr/bin/promtool
-"$ROOT/tests/tools/fetch-promtool.sh" "$PROM" >"$T_TMP/fetch.log" 2>&1
 have_promtool() { [ -x "$PROMTOOL" ]; }
 
 # promtool_check FILE DESCRIPTION: `promtool check metrics` (parser and
@@ -19,7 +18,7 @@ have_promtool() { [ -x "$PROMTOOL" ]; }
 promtool_check() {
 	if ! have_promtool; then
 		skip "$2: promtool not available"
-		diag "$T_TMP/fetch.log"
+		diag "$BUILD/fetch-promtool.log"
 		return
 	fi
 	if "$PROMTOOL" check metrics <"$1" >"$T_TMP/promtool.out" 2>&1; then

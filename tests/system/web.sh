@@ -6,13 +6,12 @@
 # in $BUILD/web.png); the HTTP server's limits (405, 404, 431, 505, 400,
 # 408, connection cap) with raw requests.
 source "$(dirname "$0")/../lib.sh"
+promtool_fetch
 ns_enter "$@"
 
 P=11160
 W=8123
 HTTP=$ROOT/tests/tools/httpraw.py
-PROM=${PROMETHEUS_DIR:-$BUILD/prometheus}
-"$ROOT/tests/tools/fetch-promtool.sh" "$PROM" >"$T_TMP/fetch.log" 2>&1
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser)}
 
 # req RAW [SECONDS]: send RAW (printf format: \r\n) to the web server,
