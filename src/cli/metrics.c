@@ -302,6 +302,20 @@ met_write(FILE *f, const struct dst *d)
 }
 
 int
+met_bad_opt(int ch, char **argv)
+{
+	if (ch == ':')
+		fprintf(stderr, "stratum: option '%s' needs a value\n",
+		    argv[optind - 1]);
+	else if (optopt != 0)
+		fprintf(stderr, "stratum: unknown option '-%c'\n", optopt);
+	else
+		fprintf(stderr, "stratum: unknown option '%s'\n",
+		    argv[optind - 1]);
+	return 2;
+}
+
+int
 met_host_opt(int ch, const char *arg, const char **host, uint16_t *port)
 {
 	char *end;
@@ -332,18 +346,25 @@ metrics_main(int argc, char **argv)
 	char why[160];
 	int ch, rc;
 
+	static const struct option lopts[] = {
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt(argc, argv, ":h:p:")) != -1) {
-		if (ch == 'h' || ch == 'p') {
-			if (met_host_opt(ch, optarg, &host, &port) != 0)
-				return 2;
-			continue;
+	while ((ch = getopt_long(argc, argv, ":h:p:", lopts, NULL)) != -1) {
+		if (ch == 'H') {
+			printf(
+			    "usage: stratum metrics [-h HOST] [-p PORT]\n"
+			    "The daemon's state (default 127.0.0.1 port 123) "
+			    "over mode 6,\nin the Prometheus text format.\n");
+			return 0;
 		}
-		fprintf(stderr, "stratum: %s '%s'\n",
-		    ch == ':' ? "option needs a value" : "unknown option",
-		    argv[optind - 1]);
-		return 2;
+		if (ch != 'h' && ch != 'p')
+			return met_bad_opt(ch, argv);
+		if (met_host_opt(ch, optarg, &host, &port) != 0)
+			return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "stratum: metrics takes no argument ('%s')\n",

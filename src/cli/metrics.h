@@ -30,4 +30,8 @@ int metrics_main(int argc, char **argv);
  */
 int met_host_opt(int ch, const char *arg, const char **host, uint16_t *port);
 
+/* The error for getopt's ':' or '?' (the option as typed, one line on
+ * stderr).  Returns 2, the usage exit status. */
+int met_bad_opt(int ch, char **argv);
+
 #endif

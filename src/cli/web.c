@@ -565,6 +565,7 @@ parse(int argc, char **argv, struct web_opts *o)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "stats", required_argument, NULL, 's' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -590,11 +591,17 @@ parse(int argc, char **argv, struct web_opts *o)
 				    optarg);
 				return -1;
 			}
+		} else if (ch == 'H') {
+			printf(
+			    "usage: stratum web [--listen ADDR:PORT] "
+			    "[--stats DIR] [--interval S] [-h HOST] "
+			    "[-p PORT]\n"
+			    "Serve a status page, /api/status and /metrics "
+			    "(default 127.0.0.1:8123)\n"
+			    "from the daemon (default 127.0.0.1 port 123).\n");
+			exit(0);
 		} else {
-			fprintf(stderr, "stratum: %s '%s'\n",
-			    ch == ':' ? "option needs a value"
-			              : "unknown option",
-			    argv[optind - 1]);
+			(void)met_bad_opt(ch, argv);
 			return -1;
 		}
 	}

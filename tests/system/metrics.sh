@@ -131,9 +131,13 @@ out=$(timeout 10 "$BUILD/stratum" metrics -p $((P + 9)) 2>&1)
 rc=$?
 check "no daemon: exit 1 and a reason (exit $rc)" test $rc -eq 1
 check "...saying nothing answers" grep -q "no daemon answering" <<<"$out"
-timeout 10 "$BUILD/stratum" metrics -x >/dev/null 2>&1
+out=$(timeout 10 "$BUILD/stratum" metrics -x 2>&1)
 rc=$?
 check "unknown option: exit 2 (exit $rc)" test $rc -eq 2
+check "...naming it in one line" test "$out" = "stratum: unknown option '-x'"
+out=$(timeout 10 "$BUILD/stratum" metrics --help 2>&1)
+rc=$?
+check "--help: the usage, exit 0 (exit $rc)" bash -c "[ $rc -eq 0 ] && grep -q '^usage: stratum metrics' <<<\"\$1\"" sh "$out"
 
 [ "${CI:-}" = true ] && ! have_promtool && fail "CI: promtool is required"
 finish

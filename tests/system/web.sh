@@ -168,6 +168,10 @@ check "daemon gone: /api/status says up false with the reason" \
 	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert not s["up"] and "no daemon" in s["error"]' "$T_TMP/down.json"
 check "...and /metrics stratum_up 0" bash -c "printf 'GET /metrics HTTP/1.0\r\n\r\n' | python3 '$HTTP' $W | grep -qx 'stratum_up 0'"
 
+"$BUILD/stratum" web --help >"$T_TMP/help.out" 2>&1
+rc=$?
+check "--help: the usage, exit 0 (exit $rc)" bash -c "[ $rc -eq 0 ] && grep -q '^usage: stratum web' '$T_TMP/help.out'"
+check "--listen without a value: named, exit 2" bash -c "[ \"\$('$BUILD/stratum' web --listen 2>&1)\" = \"stratum: option '--listen' needs a value\" ]"
 "$BUILD/stratum" web --listen nonsense >"$T_TMP/bad.out" 2>&1
 rc=$?
 check "--listen without a port: exit 2 (exit $rc)" test $rc -eq 2
