@@ -348,9 +348,11 @@ ctl_txt_refid(struct ctl_txt *t, const char *name, uint32_t refid, int stratum)
 	char b[4];
 	size_t n;
 
-	/* Kiss codes and reference clocks are text; chrony's local refid
-	 * (127.127.1.1 at stratum 1) is not, and shows as an address. */
-	if (stratum <= 1 && refid_text(refid, b, &n))
+	/* Kiss codes and reference clocks are text, and so is what an
+	 * unsynchronized server (stratum 16) says ("INIT", "STEP"), as ntpd
+	 * shows it; chrony's local refid (127.127.1.1 at stratum 1) is not
+	 * text, and shows as an address. */
+	if ((stratum <= 1 || stratum >= 16) && refid_text(refid, b, &n))
 		ctl_txt_raw(t, name, b, n);
 	else
 		ctl_txt_ipv4(t, name, refid);

@@ -189,8 +189,8 @@ void ctl_txt_ts(struct ctl_txt *t, const char *name, uint64_t ntp);
 /* name=a.b.c.d for an IPv4 address in host order */
 void ctl_txt_ipv4(struct ctl_txt *t, const char *name, uint32_t a);
 /* name=LOCL: a refid as ntpd shows it: text (up to 4 printable
- * printable characters) for stratum 0 and 1 (kiss codes, reference
- * clocks), dotted quad otherwise. */
+ * characters) for stratum 0 and 1 (kiss codes, reference clocks) and 16
+ * (unsynchronized: INIT, STEP), dotted quad otherwise. */
 void ctl_txt_refid(struct ctl_txt *t, const char *name, uint32_t refid,
     int stratum);
 /* Close the text with "\r\n".  Returns its length, or -1 when it did not

@@ -154,6 +154,7 @@ text(void)
 	ctl_txt_refid(&t, "refid", 0x4c4f434cu, 1);
 	ctl_txt_refid(&t, "r3", 0x7f7f0101u, 1);
 	ctl_txt_refid(&t, "r2", 0x7f000001u, 2);
+	ctl_txt_refid(&t, "r16", 0x494e4954u, 16); /* unsynchronized: INIT */
 	n = ctl_txt_end(&t);
 	T_CHECK(n > 0);
 	b[n] = '\0';
@@ -163,7 +164,8 @@ text(void)
 	T_CHECK(strstr(b, "reach=0xff") != NULL);
 	T_CHECK(strstr(b, "rec=0xeeb89f67.e0febdaa") != NULL);
 	T_CHECK(strstr(b, "refid=LOCL") != NULL);
-	T_CHECK(strstr(b, "r2=127.0.0.1\r\n") != NULL);
+	T_CHECK(strstr(b, "r2=127.0.0.1,") != NULL);
+	T_CHECK(strstr(b, "r16=INIT\r\n") != NULL);
 	T_CHECK(strstr(b, "r3=127.127.1.1") != NULL);
 	T_CHECK(strstr(b, ",\r\n") != NULL); /* broken into lines */
 	ctl_fmt_fix(f, sizeof(f), 5, 3);
@@ -183,7 +185,7 @@ text(void)
 			T_CHECK(v.value_len == 9);
 		i++;
 	}
-	T_EQ(i, 9);
+	T_EQ(i, 10);
 	/* too small */
 	ctl_txt_init(&t, b, 10);
 	ctl_txt_int(&t, "stratum", 12345);
