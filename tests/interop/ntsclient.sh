@@ -11,7 +11,10 @@
 #     tampered with on the way, a replayed reply (origin patched so that
 #     only NTS can tell), cookies used up without replies, and a KE server
 #     that is gone.  Each must give its log line and no sample: never
-#     "reachable", never a clock correction.
+#     "reachable", never a clock correction;
+#  3. stratumd to stratumd's NTS server through a proxy that loses three
+#     replies (placeholders, replies never larger than requests), then the
+#     server restarted without its keys (NTS NAK, a new KE).
 # Everything runs in a private user + network namespace (ns_enter).
 
 source "$(dirname "$0")/../lib.sh"
@@ -41,6 +44,7 @@ CHECKS=(
 	"KE server gone: KE fails, no sample"
 	"views: stratum peers (-j) shows the NTS association: auth ok, cookies as the t column"
 	"stratumd to stratumd with lost replies: placeholders refill the jar, no reply larger than its request"
+	"the server restarted without its keys: NTS NAK, a new KE, authenticated again"
 )
 skip_all_without_peers "${CHECKS[@]}"
 
@@ -128,9 +132,15 @@ while True:
             c.sendto(first[:24] + xmt + first[32:], client)
             n += 1
         else:
-            u.send(req)
+            try:
+                u.send(req)
+            except OSError:  # the server restarting (ICMP refused)
+                pass
     if u in r:
-        rep = bytearray(u.recv(2048))
+        try:
+            rep = bytearray(u.recv(2048))
+        except OSError:
+            continue
         if mode == "tamper":
             rep[-1] ^= 0x01
         elif mode == "drop":
@@ -153,7 +163,7 @@ for m in tamper:127.0.0.1:11150 replay:127.0.0.1:11151 drop:127.0.0.3:11152; do
 done
 # stratumd's own NTS server on 127.0.0.3:123 (no Port record then), KE
 # on 4464; its client goes through the dropping proxy on 11152.
-start_stratumd srv-own "port 123
+OWN_SRV="port 123
 interface ignore all
 interface listen 127.0.0.3
 clock none
@@ -161,6 +171,8 @@ local stratum 10
 ntsport 4464
 ntsservercert $PKI/server.pem
 ntsserverkey $PKI/server.key"
+start_stratumd srv-own "$OWN_SRV"
+OWN_SRV_PID=$SD_PID
 
 # client NAME PORT SERVER-LINE [MORE]: a stratumd NTS client on a clock
 # 0.3 s off; $SD_LOG is its log.
@@ -294,6 +306,32 @@ if wait_until 30 "$OWN_PID" synced "$OWN_LOG" 127.0.0.3 &&
 else
 	fail "${CHECKS[12]} ($(cat "$T_TMP/mitm-drop.count" 2>/dev/null))"
 	diag "$OWN_LOG"
+fi
+
+# Its server restarts with new cookie keys (no ntsdumpdir): the client's
+# next cookie gets an NTS NAK, it redoes the KE and is answered again.
+stop_bg "$OWN_SRV_PID"
+start_stratumd srv-own2 "$OWN_SRV"
+naked() {
+	grep -q "NTS NAK (cookie refused); new NTS-KE" "$OWN_LOG" &&
+		[ "$(grep -c "NTS-KE done" "$OWN_LOG")" -ge 2 ] &&
+		[ "$(grep -c "key exchange with 127.0.0.1: answered" "$SD_LOG")" -ge 1 ]
+}
+if wait_until 30 "$OWN_PID" naked; then
+	grep -E "NTS NAK|NTS-KE done" "$OWN_LOG" | tail -n 2 | sed 's/^.*]: /  # stratumd: /'
+	sleep 3 # a few polls on the new cookies
+	stop_bg "$SD_PID"
+	if grep -q " [1-9][0-9]* NTS answered, [1-9][0-9]* NTS NAKs" "$SD_LOG" &&
+		! grep -q "reply rejected" "$OWN_LOG"; then
+		grep -o "[0-9]* NTS answered, [0-9]* NTS NAKs" "$SD_LOG" | sed 's/^/  # server: /'
+		ok "${CHECKS[13]}"
+	else
+		fail "${CHECKS[13]} (server: no answers after the NAK)"
+		diag "$SD_LOG"
+	fi
+else
+	fail "${CHECKS[13]}"
+	diag "$OWN_LOG" "$SD_LOG"
 fi
 
 finish
