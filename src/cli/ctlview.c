@@ -42,15 +42,48 @@ port_arg(const char *s, uint16_t *port)
 	return 0;
 }
 
+/* What each view letter means, for the usage line. */
+static void
+cv_usage(const char *cmd, const char *flags)
+{
+	printf("usage: stratum %s", cmd);
+	if (strchr(flags, 'n'))
+		printf(" [-n]");
+	if (strchr(flags, 'v'))
+		printf(" [-v]");
+	if (strchr(flags, 'j'))
+		printf(" [-j]");
+	printf(" [-h HOST] [-p PORT]\n");
+	if (strchr(flags, 'n'))
+		printf("  -n       numeric addresses, no name lookups\n");
+	if (strchr(flags, 'v'))
+		printf("  -v       with the legend\n");
+	if (strchr(flags, 'j'))
+		printf("  -j       JSON (doc/json.md)\n");
+	printf("  -h HOST  the daemon to ask (default 127.0.0.1)\n"
+	       "  -p PORT  its port (default 123)\n");
+}
+
 int
 cv_parse(int argc, char **argv, const char *flags, struct cv_opts *o)
 {
 	char spec[16];
-	int ch;
+	int ch, i;
 
 	o->cmd = argv[0];
 	o->host = "127.0.0.1";
 	o->port = 123;
+	/* Long options: --help, anything else named as typed. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strncmp(argv[i], "--", 2) != 0)
+			continue;
+		if (strcmp(argv[i], "--help") == 0) {
+			cv_usage(o->cmd, flags);
+			return 1;
+		}
+		fprintf(stderr, "stratum: unknown option '%s'\n", argv[i]);
+		return -1;
+	}
 	snprintf(spec, sizeof(spec), ":%sh:p:", flags);
 	opterr = 0;
 	optind = 1;
@@ -67,10 +100,10 @@ cv_parse(int argc, char **argv, const char *flags, struct cv_opts *o)
 			if (port_arg(optarg, &o->port) != 0)
 				return -1;
 		} else {
-			fprintf(stderr, "stratum: %s '%s'\n",
+			fprintf(stderr, "stratum: %s '-%c'\n",
 			    ch == ':' ? "option needs a value"
 			              : "unknown option",
-			    argv[optind - 1]);
+			    optopt);
 			return -1;
 		}
 	}

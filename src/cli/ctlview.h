@@ -37,7 +37,8 @@ struct cv_vars {
 /*
  * Options of view cmd from argv (argv[0] is the command): -h HOST, -p
  * PORT and those of the letters in flags ("n", "j", "v").  Prints the
- * problem and returns -1 on a usage error.
+ * problem and returns -1 on a usage error; prints the usage and returns
+ * 1 for --help.
  */
 int cv_parse(int argc, char **argv, const char *flags, struct cv_opts *o);
 

@@ -248,8 +248,8 @@ mrulist_main(int argc, char **argv)
 	struct ctlq q;
 	int rc;
 
-	if (cv_parse(argc, argv, "nj", &o) != 0)
-		return 2;
+	if ((rc = cv_parse(argc, argv, "nj", &o)) != 0)
+		return rc < 0 ? 2 : 0;
 	if (cv_open(&q, &o) != 0)
 		return 1;
 	rc = fetch(&q, &o, &l);

@@ -254,8 +254,8 @@ sources_main(int argc, char **argv)
 	struct ctlq q;
 	int rc;
 
-	if (cv_parse(argc, argv, "vnj", &o) != 0)
-		return 2;
+	if ((rc = cv_parse(argc, argv, "vnj", &o)) != 0)
+		return rc < 0 ? 2 : 0;
 	if (cv_open(&q, &o) != 0)
 		return 1;
 	rc = run(&q, &o);

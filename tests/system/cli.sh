@@ -41,6 +41,12 @@ one_line_error "bad -D level" "^stratumd: -D needs a level" "$SD" -D x
 one_line_error "-k names the key file (missing: an error)" "^stratumd: $T_TMP/no.keys: cannot open key file: No such file or directory" \
 	"$SD" -n -k "$T_TMP/no.keys" -c "$ROOT/etc/demo.conf"
 one_line_error "stratum: unknown option" "^stratum: unknown option '-x'" "$BUILD/stratum" query -x 127.0.0.1
+for v in peers sources tracking status counters mrulist; do
+	check "stratum $v --help: usage on stdout, exit 0" \
+		bash -c "'$BUILD/stratum' $v --help | grep -q '^usage: stratum $v .*-h HOST'"
+done
+one_line_error "stratum status: unknown long option named" "^stratum: unknown option '--frob'" "$BUILD/stratum" status --frob
+one_line_error "stratum peers: unknown option named" "^stratum: unknown option '-x'" "$BUILD/stratum" peers -x
 one_line_error "stratum: more than 64 addresses said" "^stratum: 65 server addresses; at most 64" \
 	"$BUILD/stratum" query $(seq -f '127.0.0.%g' 1 65)
 
