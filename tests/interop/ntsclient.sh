@@ -45,6 +45,7 @@ CHECKS=(
 	"views: stratum peers (-j) shows the NTS association: auth ok, cookies as the t column"
 	"stratumd to stratumd with lost replies: placeholders refill the jar, no reply larger than its request"
 	"the server restarted without its keys: NTS NAK, a new KE, authenticated again"
+	"pool ... nts: the pool member gets its own KE and is used"
 )
 skip_all_without_peers "${CHECKS[@]}"
 
@@ -199,6 +200,8 @@ client exhaust 11136 "server 127.0.0.1 port 11199 nts ntsport 4461 iburst minpol
 client gone 11137 "server 127.0.0.1 nts ntsport 4499 iburst minpoll 0 maxpoll 0"
 client own 11139 "server 127.0.0.3 port 11152 nts ntsport 4464 iburst minpoll 0 maxpoll 0"
 OWN_PID=$SD_PID OWN_LOG=$SD_LOG
+client pool 11129 "pool 127.0.0.1 nts ntsport 4461 iburst minpoll 0 maxpoll 0"
+POOL_PID=$SD_PID POOL_LOG=$SD_LOG
 
 # ---------------------------------------------------------------------
 # 1. Positive: chronyd, restart with the dump, NTPsec.
@@ -332,6 +335,15 @@ if wait_until 30 "$OWN_PID" naked; then
 else
 	fail "${CHECKS[13]}"
 	diag "$OWN_LOG" "$SD_LOG"
+fi
+
+if wait_until 20 "$POOL_PID" synced "$POOL_LOG" 127.0.0.1 &&
+	grep -q "Soliciting pool server 127.0.0.1" "$POOL_LOG" &&
+	grep -q "server 127.0.0.1: NTS-KE done" "$POOL_LOG"; then
+	ok "${CHECKS[14]}"
+else
+	fail "${CHECKS[14]}"
+	diag "$POOL_LOG"
 fi
 
 finish
