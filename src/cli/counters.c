@@ -183,15 +183,5 @@ run(struct ctlq *q, const struct cv_opts *o)
 int
 counters_main(int argc, char **argv)
 {
-	struct cv_opts o = { 0 };
-	struct ctlq q;
-	int rc;
-
-	if ((rc = cv_parse(argc, argv, "j", &o)) != 0)
-		return rc < 0 ? 2 : 0;
-	if (cv_open(&q, &o) != 0)
-		return 1;
-	rc = run(&q, &o);
-	ctlq_close(&q);
-	return rc;
+	return cv_main(argc, argv, "j", run);
 }

@@ -13,6 +13,7 @@
 
 #include "core/ts.h"
 #include "ctl/ctl.h"
+#include "os/clk.h"
 #include "os/res.h"
 
 static const char *const err_names[] = { "UNSPEC", "PERMISSION", "BADFMT",
@@ -113,6 +114,63 @@ cv_parse(int argc, char **argv, const char *flags, struct cv_opts *o)
 		return -1;
 	}
 	return 0;
+}
+
+void
+cv_var_str(const struct ctl_var *v, char *out, size_t cap)
+{
+	size_t n = v->value_len < cap - 1 ? v->value_len : cap - 1;
+
+	if (v->value != NULL)
+		memcpy(out, v->value, n);
+	else
+		n = 0;
+	out[n] = '\0';
+}
+
+double
+cv_var_num(const struct ctl_var *v)
+{
+	char b[64], *end;
+	double d;
+
+	cv_var_str(v, b, sizeof(b));
+	d = strtod(b, &end);
+	return end == b ? NAN : d;
+}
+
+double
+cv_var_age(const struct ctl_var *v)
+{
+	char b[64], *dot;
+	uint64_t ts;
+
+	cv_var_str(v, b, sizeof(b));
+	dot = strchr(b, '.');
+	if (dot == NULL)
+		return NAN;
+	*dot = '\0';
+	ts = strtoull(b, NULL, 16) << 32 | strtoull(dot + 1, NULL, 16);
+	if (ts == 0)
+		return NAN;
+	return ts_to_s(clk_real_now() - ts_from_ntp64(ts));
+}
+
+int
+cv_main(int argc, char **argv, const char *flags,
+    int (*run)(struct ctlq *q, const struct cv_opts *o))
+{
+	struct cv_opts o = { 0 };
+	struct ctlq q;
+	int rc;
+
+	if ((rc = cv_parse(argc, argv, flags, &o)) != 0)
+		return rc < 0 ? 2 : 0;
+	if (cv_open(&q, &o) != 0)
+		return 1;
+	rc = run(&q, &o);
+	ctlq_close(&q);
+	return rc;
 }
 
 int

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "cli/ctlq.h"
+#include "ctl/ctl.h"
 
 #define CV_MAX_ASSOC 64
 #define CV_TIMEOUT_S 2.0
@@ -41,6 +42,18 @@ struct cv_vars {
  * 1 for --help.
  */
 int cv_parse(int argc, char **argv, const char *flags, struct cv_opts *o);
+
+/* A view's whole command: cv_parse (exit 2 on a usage error, 0 after
+ * --help), cv_open (exit 1), then run's exit code. */
+int cv_main(int argc, char **argv, const char *flags,
+    int (*run)(struct ctlq *q, const struct cv_opts *o));
+
+/* One variable of a parsed response (ctl_vcur): its value as a
+ * NUL-terminated string, as a number (NAN if none), and, for an NTP
+ * timestamp "0xHHHHHHHH.HHHHHHHH", the seconds since (NAN for 0). */
+void cv_var_str(const struct ctl_var *v, char *out, size_t cap);
+double cv_var_num(const struct ctl_var *v);
+double cv_var_age(const struct ctl_var *v);
 
 /* Resolve o->host and open the socket; prints why not and returns -1. */
 int cv_open(struct ctlq *q, const struct cv_opts *o);

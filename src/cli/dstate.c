@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/ctlview.h"
 #include "core/ts.h"
 #include "ctl/ctl.h"
 #include "os/clk.h"
@@ -21,53 +22,11 @@ err_name(int error)
 	return code >= 0 && code < 8 ? err_names[code] : "UNKNOWN";
 }
 
-/* A value into a NUL-terminated buffer. */
-static void
-val(const struct ctl_var *v, char *out, size_t cap)
-{
-	size_t n = v->value_len < cap - 1 ? v->value_len : cap - 1;
-
-	if (v->value == NULL)
-		n = 0;
-	else
-		memcpy(out, v->value, n);
-	out[n] = '\0';
-}
-
-static double
-num(const struct ctl_var *v)
-{
-	char b[64], *end;
-	double d;
-
-	val(v, b, sizeof(b));
-	d = strtod(b, &end);
-	return end == b ? NAN : d;
-}
-
 /* Milliseconds (how mode 6 sends times) to seconds. */
 static double
 ms(const struct ctl_var *v)
 {
-	return num(v) / 1000;
-}
-
-/* Seconds since an NTP timestamp "0xHHHHHHHH.HHHHHHHH"; NAN for 0. */
-static double
-age(const struct ctl_var *v)
-{
-	char b[64], *dot;
-	uint64_t ts;
-
-	val(v, b, sizeof(b));
-	dot = strchr(b, '.');
-	if (dot == NULL)
-		return NAN;
-	*dot = '\0';
-	ts = strtoull(b, NULL, 16) << 32 | strtoull(dot + 1, NULL, 16);
-	if (ts == 0)
-		return NAN;
-	return ts_to_s(clk_real_now() - ts_from_ntp64(ts));
+	return cv_var_num(v) / 1000;
 }
 
 static void
@@ -83,7 +42,7 @@ keep_ctr(struct dst_sys *s, const struct ctl_var *v)
 	c = &s->ctr[s->n_ctr];
 	memcpy(c->name, v->name, v->name_len);
 	c->name[v->name_len] = '\0';
-	c->value = num(v);
+	c->value = cv_var_num(v);
 	if (!isnan(c->value))
 		s->n_ctr++;
 }
@@ -103,34 +62,34 @@ sys_var(struct dst_sys *s, const struct ctl_var *v)
 	char b[8];
 
 	if (ctl_var_is(v, "leap")) {
-		val(v, b, sizeof(b));
+		cv_var_str(v, b, sizeof(b));
 		s->leap = leap_value(b);
 	} else if (ctl_var_is(v, "stratum"))
-		s->stratum = (int)num(v);
+		s->stratum = (int)cv_var_num(v);
 	else if (ctl_var_is(v, "peer"))
-		s->peer = (int)num(v);
+		s->peer = (int)cv_var_num(v);
 	else if (ctl_var_is(v, "tc"))
-		s->poll_log2 = (int)num(v);
+		s->poll_log2 = (int)cv_var_num(v);
 	else if (ctl_var_is(v, "offset"))
 		s->offset_s = ms(v);
 	else if (ctl_var_is(v, "sys_jitter"))
 		s->jitter_s = ms(v);
 	else if (ctl_var_is(v, "frequency"))
-		s->freq_ppm = num(v);
+		s->freq_ppm = cv_var_num(v);
 	else if (ctl_var_is(v, "clk_wander"))
-		s->wander_ppm = num(v);
+		s->wander_ppm = cv_var_num(v);
 	else if (ctl_var_is(v, "rootdelay"))
 		s->root_delay_s = ms(v);
 	else if (ctl_var_is(v, "rootdisp"))
 		s->root_disp_s = ms(v);
 	else if (ctl_var_is(v, "refid"))
-		val(v, s->refid, sizeof(s->refid));
+		cv_var_str(v, s->refid, sizeof(s->refid));
 	else if (ctl_var_is(v, "version"))
-		val(v, s->version, sizeof(s->version));
+		cv_var_str(v, s->version, sizeof(s->version));
 	else if (ctl_var_is(v, "stm_synced"))
-		s->stm_synced = (int)num(v);
+		s->stm_synced = (int)cv_var_num(v);
 	else if (ctl_var_is(v, "stm_why"))
-		val(v, s->why, sizeof(s->why));
+		cv_var_str(v, s->why, sizeof(s->why));
 	else
 		keep_ctr(s, v);
 }
@@ -139,22 +98,22 @@ static void
 src_var(struct dst_src *r, const struct ctl_var *v, char *host, size_t cap)
 {
 	if (ctl_var_is(v, "srcadr"))
-		val(v, r->addr, sizeof(r->addr));
+		cv_var_str(v, r->addr, sizeof(r->addr));
 	else if (ctl_var_is(v, "srchost"))
-		val(v, host, cap);
+		cv_var_str(v, host, cap);
 	else if (ctl_var_is(v, "srcport"))
-		r->port = (int)num(v);
+		r->port = (int)cv_var_num(v);
 	else if (ctl_var_is(v, "refid"))
-		val(v, r->refid, sizeof(r->refid));
+		cv_var_str(v, r->refid, sizeof(r->refid));
 	else if (ctl_var_is(v, "stratum"))
-		r->stratum = (int)num(v);
+		r->stratum = (int)cv_var_num(v);
 	else if (ctl_var_is(v, "reach"))
 		r->reach =
 		    (unsigned)strtoul(v->value ? v->value : "0", NULL, 16);
 	else if (ctl_var_is(v, "hpoll"))
-		r->poll_log2 = (int)num(v);
+		r->poll_log2 = (int)cv_var_num(v);
 	else if (ctl_var_is(v, "rec"))
-		r->when_s = age(v);
+		r->when_s = cv_var_age(v);
 	else if (ctl_var_is(v, "offset"))
 		r->offset_s = ms(v);
 	else if (ctl_var_is(v, "delay"))

@@ -240,25 +240,22 @@ print_json(const struct cv_opts *o, const struct mru_list *l)
 	printf("]}\n");
 }
 
+static int
+mru_run(struct ctlq *q, const struct cv_opts *o)
+{
+	static struct mru_list l;
+
+	if (fetch(q, o, &l) != 0)
+		return 1;
+	if (o->json)
+		print_json(o, &l);
+	else
+		print_table(&l, o->numeric);
+	return 0;
+}
+
 int
 mrulist_main(int argc, char **argv)
 {
-	static struct mru_list l;
-	struct cv_opts o = { 0 };
-	struct ctlq q;
-	int rc;
-
-	if ((rc = cv_parse(argc, argv, "nj", &o)) != 0)
-		return rc < 0 ? 2 : 0;
-	if (cv_open(&q, &o) != 0)
-		return 1;
-	rc = fetch(&q, &o, &l);
-	ctlq_close(&q);
-	if (rc != 0)
-		return 1;
-	if (o.json)
-		print_json(&o, &l);
-	else
-		print_table(&l, o.numeric);
-	return 0;
+	return cv_main(argc, argv, "nj", mru_run);
 }

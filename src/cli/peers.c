@@ -30,47 +30,6 @@ struct peer_row {
 	double delay_ms, offset_ms, jitter_ms;
 };
 
-/* Copy a value into a NUL-terminated buffer. */
-static void
-val(const struct ctl_var *v, char *out, size_t cap)
-{
-	size_t n = v->value_len < cap - 1 ? v->value_len : cap - 1;
-
-	if (v->value != NULL)
-		memcpy(out, v->value, n);
-	else
-		n = 0;
-	out[n] = '\0';
-}
-
-static double
-num(const struct ctl_var *v)
-{
-	char b[64], *end;
-	double d;
-
-	val(v, b, sizeof(b));
-	d = strtod(b, &end);
-	return end == b ? NAN : d;
-}
-
-static double
-ntp_ts_age(const struct ctl_var *v)
-{
-	char b[64], *dot;
-	uint64_t ts;
-
-	val(v, b, sizeof(b));
-	dot = strchr(b, '.');
-	if (dot == NULL)
-		return NAN;
-	*dot = '\0';
-	ts = strtoull(b, NULL, 16) << 32 | strtoull(dot + 1, NULL, 16);
-	if (ts == 0)
-		return NAN;
-	return ts_to_s(clk_real_now() - ts_from_ntp64(ts));
-}
-
 /* The row from a READVAR response's variables. */
 static void
 fill_row(struct peer_row *r, const char *text, size_t len, int numeric)
@@ -88,38 +47,38 @@ fill_row(struct peer_row *r, const char *text, size_t len, int numeric)
 	ctl_vcur_init(&c, text, len);
 	while (ctl_var_next(&c, &v)) {
 		if (ctl_var_is(&v, "srcadr"))
-			val(&v, src, sizeof(src));
+			cv_var_str(&v, src, sizeof(src));
 		else if (ctl_var_is(&v, "srchost"))
-			val(&v, host, sizeof(host));
+			cv_var_str(&v, host, sizeof(host));
 		else if (ctl_var_is(&v, "refid"))
-			val(&v, r->refid, sizeof(r->refid));
+			cv_var_str(&v, r->refid, sizeof(r->refid));
 		else if (ctl_var_is(&v, "stratum"))
-			r->stratum = (int)num(&v);
+			r->stratum = (int)cv_var_num(&v);
 		else if (ctl_var_is(&v, "hmode"))
-			hmode = (int)num(&v);
+			hmode = (int)cv_var_num(&v);
 		else if (ctl_var_is(&v, "hpoll"))
-			hpoll = (int)num(&v);
+			hpoll = (int)cv_var_num(&v);
 		else if (ctl_var_is(&v, "ppoll"))
-			ppoll = (int)num(&v);
+			ppoll = (int)cv_var_num(&v);
 		else if (ctl_var_is(&v, "reach"))
 			r->reach = (unsigned)strtoul(v.value ? v.value : "0",
 			    NULL, 16);
 		else if (ctl_var_is(&v, "keyid"))
-			r->keyid = (unsigned)num(&v);
+			r->keyid = (unsigned)cv_var_num(&v);
 		else if (ctl_var_is(&v, "ntscookies"))
-			r->ntscookies = (int)num(&v);
+			r->ntscookies = (int)cv_var_num(&v);
 		else if (ctl_var_is(&v, "rec"))
-			rec = ntp_ts_age(&v);
+			rec = cv_var_age(&v);
 		else if (ctl_var_is(&v, "reftime"))
-			ref = ntp_ts_age(&v);
+			ref = cv_var_age(&v);
 		else if (ctl_var_is(&v, "delay"))
-			r->delay_ms = num(&v);
+			r->delay_ms = cv_var_num(&v);
 		else if (ctl_var_is(&v, "offset"))
-			r->offset_ms = num(&v);
+			r->offset_ms = cv_var_num(&v);
 		else if (ctl_var_is(&v, "jitter"))
-			r->jitter_ms = num(&v);
+			r->jitter_ms = cv_var_num(&v);
 		else if (ctl_var_is(&v, "dispersion"))
-			disp = num(&v);
+			disp = cv_var_num(&v);
 	}
 	if (isnan(r->jitter_ms))
 		r->jitter_ms = disp;
@@ -284,15 +243,5 @@ run(struct ctlq *q, const struct cv_opts *o)
 int
 peers_main(int argc, char **argv)
 {
-	struct cv_opts o = { 0 };
-	struct ctlq q;
-	int rc;
-
-	if ((rc = cv_parse(argc, argv, "nj", &o)) != 0)
-		return rc < 0 ? 2 : 0;
-	if (cv_open(&q, &o) != 0)
-		return 1;
-	rc = run(&q, &o);
-	ctlq_close(&q);
-	return rc;
+	return cv_main(argc, argv, "nj", run);
 }

@@ -250,15 +250,5 @@ run(struct ctlq *q, const struct cv_opts *o)
 int
 sources_main(int argc, char **argv)
 {
-	struct cv_opts o = { 0 };
-	struct ctlq q;
-	int rc;
-
-	if ((rc = cv_parse(argc, argv, "vnj", &o)) != 0)
-		return rc < 0 ? 2 : 0;
-	if (cv_open(&q, &o) != 0)
-		return 1;
-	rc = run(&q, &o);
-	ctlq_close(&q);
-	return rc;
+	return cv_main(argc, argv, "vnj", run);
 }

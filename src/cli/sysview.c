@@ -296,40 +296,43 @@ status_json(const struct cv_opts *o, const struct sysinfo *s)
 }
 
 static int
-sys_view(int argc, char **argv, int tracking)
+sys_run(struct ctlq *q, const struct cv_opts *o, int tracking)
 {
-	struct cv_opts o = { 0 };
 	struct sysinfo s;
-	struct ctlq q;
-	int rc;
 
-	if ((rc = cv_parse(argc, argv, "nj", &o)) != 0)
-		return rc < 0 ? 2 : 0;
-	if (cv_open(&q, &o) != 0)
+	if (read_sys(q, o, &s) != 0)
 		return 1;
-	rc = read_sys(&q, &o, &s);
-	ctlq_close(&q);
-	if (rc != 0)
-		return 1;
-	if (tracking && o.json)
-		tracking_json(&o, &s);
+	if (tracking && o->json)
+		tracking_json(o, &s);
 	else if (tracking)
 		tracking_text(&s);
-	else if (o.json)
-		status_json(&o, &s);
+	else if (o->json)
+		status_json(o, &s);
 	else
 		status_text(&s);
 	return 0;
 }
 
+static int
+tracking_run(struct ctlq *q, const struct cv_opts *o)
+{
+	return sys_run(q, o, 1);
+}
+
+static int
+status_run(struct ctlq *q, const struct cv_opts *o)
+{
+	return sys_run(q, o, 0);
+}
+
 int
 tracking_main(int argc, char **argv)
 {
-	return sys_view(argc, argv, 1);
+	return cv_main(argc, argv, "nj", tracking_run);
 }
 
 int
 status_main(int argc, char **argv)
 {
-	return sys_view(argc, argv, 0);
+	return cv_main(argc, argv, "nj", status_run);
 }

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -726,12 +727,6 @@ arg_path(struct pctx *p, struct args *a, char *dst, size_t size)
 }
 
 static int
-d_driftfile(struct pctx *p, struct args *a)
-{
-	return arg_path(p, a, p->c->driftfile, sizeof(p->c->driftfile));
-}
-
-static int
 d_leapfile(struct pctx *p, struct args *a)
 {
 	if (arg_path(p, a, p->c->leapfile, sizeof(p->c->leapfile)) != 0)
@@ -740,26 +735,6 @@ d_leapfile(struct pctx *p, struct args *a)
 	    "leapfile: not read in this version (leap seconds come "
 	    "from the sources)");
 	return 0;
-}
-
-static int
-d_statsdir(struct pctx *p, struct args *a)
-{
-	return arg_path(p, a, p->c->statsdir, sizeof(p->c->statsdir));
-}
-
-static int
-d_logfile(struct pctx *p, struct args *a)
-{
-	return arg_path(p, a, p->c->logfile, sizeof(p->c->logfile));
-}
-
-/* "keys FILE": read by the daemon (auth/keys) before it drops
- * privileges; here only the path is kept. */
-static int
-d_keys(struct pctx *p, struct args *a)
-{
-	return arg_path(p, a, p->c->keysfile, sizeof(p->c->keysfile));
 }
 
 static int
@@ -1718,30 +1693,6 @@ d_workers(struct pctx *p, struct args *a)
 /* ---- NTS (RFC 8915): chrony's and NTPsec's directives ---- */
 
 static int
-d_ntsservercert(struct pctx *p, struct args *a)
-{
-	return arg_path(p, a, p->c->nts_cert, sizeof(p->c->nts_cert));
-}
-
-static int
-d_ntsserverkey(struct pctx *p, struct args *a)
-{
-	return arg_path(p, a, p->c->nts_key, sizeof(p->c->nts_key));
-}
-
-static int
-d_ntsdumpdir(struct pctx *p, struct args *a)
-{
-	return arg_path(p, a, p->c->nts_dumpdir, sizeof(p->c->nts_dumpdir));
-}
-
-static int
-d_ntstrustedcerts(struct pctx *p, struct args *a)
-{
-	return arg_path(p, a, p->c->nts_trusted, sizeof(p->c->nts_trusted));
-}
-
-static int
 d_ntsport(struct pctx *p, struct args *a)
 {
 	long v;
@@ -1815,6 +1766,23 @@ d_nts(struct pctx *p, struct args *a)
 
 /* ---- dispatch ---- */
 
+/* Directives that take one path into a field of the configuration. */
+#define PATH(f) offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
+
+static const struct path_directive {
+	const char *name;
+	size_t off, len;
+} path_directives[] = {
+	{ "driftfile", PATH(driftfile) },
+	{ "statsdir", PATH(statsdir) },
+	{ "logfile", PATH(logfile) },
+	{ "keys", PATH(keysfile) }, /* read by daemon/skey before the drop */
+	{ "ntsservercert", PATH(nts_cert) },
+	{ "ntsserverkey", PATH(nts_key) },
+	{ "ntsdumpdir", PATH(nts_dumpdir) },
+	{ "ntstrustedcerts", PATH(nts_trusted) },
+};
+
 static const struct directive {
 	const char *name;
 	int (*fn)(struct pctx *p, struct args *a);
@@ -1822,11 +1790,7 @@ static const struct directive {
 	{ "server", d_server },
 	{ "pool", d_pool },
 	{ "peer", d_peer },
-	{ "driftfile", d_driftfile },
 	{ "leapfile", d_leapfile },
-	{ "statsdir", d_statsdir },
-	{ "logfile", d_logfile },
-	{ "keys", d_keys },
 	{ "trustedkey", d_trustedkey },
 	{ "controlkey", d_ctlkey },
 	{ "requestkey", d_ctlkey },
@@ -1850,12 +1814,8 @@ static const struct directive {
 	{ "discard", d_discard },
 	{ "workers", d_workers },
 	{ "nts", d_nts },
-	{ "ntsservercert", d_ntsservercert },
-	{ "ntsserverkey", d_ntsserverkey },
 	{ "ntsport", d_ntsport },
-	{ "ntsdumpdir", d_ntsdumpdir },
 	{ "ntsrotate", d_ntsrotate },
-	{ "ntstrustedcerts", d_ntstrustedcerts },
 };
 
 /* ntpd (and NTPsec) directives we know and do not implement. */
@@ -1922,6 +1882,16 @@ statement(struct pctx *p, const struct tok_line *l)
 		if (is_word(w, directives[i].name)) {
 			f->known = 1;
 			(void)directives[i].fn(p, &a);
+			return;
+		}
+	}
+	for (i = 0; i < sizeof(path_directives) / sizeof(path_directives[0]);
+	     i++) {
+		if (is_word(w, path_directives[i].name)) {
+			f->known = 1;
+			(void)arg_path(p, &a,
+			    (char *)p->c + path_directives[i].off,
+			    path_directives[i].len);
 			return;
 		}
 	}
