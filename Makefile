@@ -112,7 +112,10 @@ $(B)/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/prop.h \
 		$(FUZZ_SRC) -lm
 
 # Benchmarks (not tests): the load generator; bench/compare runs it.
-bench: $(B)/loadgen $(B)/bare $(B)/stratumd
+bench: $(B)/loadgen $(B)/bare $(B)/rawgen $(B)/stratumd
+$(B)/rawgen: bench/rawgen.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(B)/loadgen: bench/loadgen.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS_ALL) -o $@ $<

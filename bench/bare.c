@@ -7,7 +7,7 @@
  * timestamp, sendmmsg.  Not a server anyone should run: it answers any
  * 48-byte mode 3 datagram, with stratum 1 and refid "BARE".
  *
- *   bare PORT     (binds 127.0.0.1 only; runs until killed)
+ *   bare PORT [ADDR]   (binds ADDR, default 127.0.0.1; runs until killed)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -45,10 +45,12 @@ main(int argc, char **argv)
 	struct cmsghdr *cm;
 	int fd, on = 1, i, n, k, rcvbuf = 4 << 20;
 
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		return 2;
 	a.sin_port = htons((uint16_t)strtoul(argv[1], NULL, 10));
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (argc == 3 && inet_pton(AF_INET, argv[2], &a.sin_addr) != 1)
+		return 2;
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 	/* the same receive queue stratumd asks for */
