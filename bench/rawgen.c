@@ -10,9 +10,9 @@
  * on a 2-core machine it runs out of CPU before a batched server does.
  * rawgen writes ready-made Ethernet frames (client requests, mode 3,
  * version 4, random transmit timestamps, source ports spread over
- * 1024..65535, source addresses SRCIP .. SRCIP + NADDR - 1) onto one end of a veth pair with AF_PACKET and
- * PACKET_QDISC_BYPASS, in batches of 64 (sendmmsg), paced to RATE
- * frames/s.  It never receives: the replies are counted from the
+ * 1024..65535, source addresses SRCIP .. SRCIP + NADDR - 1) onto one
+ * end of a veth pair with AF_PACKET and PACKET_QDISC_BYPASS, in batches
+ * of 64 (sendmmsg), paced to RATE frames/s.  It never receives: the replies are counted from the
  * interface's rx_packets (/sys/class/net/IFACE/statistics), read before
  * the flood and 0.2 s after it.  The source addresses should be ones the
  * generator's side does not own, so the replies are dropped on arrival
