@@ -52,6 +52,8 @@ cv_usage(const char *cmd, const char *flags)
 		printf(" [-n]");
 	if (strchr(flags, 'v'))
 		printf(" [-v]");
+	if (strchr(flags, 'a'))
+		printf(" [-a]");
 	if (strchr(flags, 'j'))
 		printf(" [-j]");
 	printf(" [-h HOST] [-p PORT]\n");
@@ -59,6 +61,9 @@ cv_usage(const char *cmd, const char *flags)
 		printf("  -n       numeric addresses, no name lookups\n");
 	if (strchr(flags, 'v'))
 		printf("  -v       with the legend\n");
+	if (strchr(flags, 'a'))
+		printf(
+		    "  -a       how each source is authenticated (NTS, key)\n");
 	if (strchr(flags, 'j'))
 		printf("  -j       JSON (doc/json.md)\n");
 	printf("  -h HOST  the daemon to ask (default 127.0.0.1)\n"
@@ -95,6 +100,8 @@ cv_parse(int argc, char **argv, const char *flags, struct cv_opts *o)
 			o->json = 1;
 		else if (ch == 'v')
 			o->verbose = 1;
+		else if (ch == 'a')
+			o->auth = 1;
 		else if (ch == 'h')
 			o->host = optarg;
 		else if (ch == 'p') {
@@ -114,6 +121,14 @@ cv_parse(int argc, char **argv, const char *flags, struct cv_opts *o)
 		return -1;
 	}
 	return 0;
+}
+
+const char *
+cv_auth_of(uint16_t status)
+{
+	if (!(status & 0x4000u))
+		return "none";
+	return (status & 0x2000u) ? "ok" : "bad";
 }
 
 void

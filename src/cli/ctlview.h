@@ -26,7 +26,7 @@ struct cv_opts {
 	const char *cmd; /* "peers", ... for messages */
 	const char *host;
 	uint16_t port;
-	int numeric, json, verbose;
+	int numeric, json, verbose, auth;
 };
 
 /* A response's variable text, NUL-terminated. */
@@ -54,6 +54,12 @@ int cv_main(int argc, char **argv, const char *flags,
 void cv_var_str(const struct ctl_var *v, char *out, size_t cap);
 double cv_var_num(const struct ctl_var *v);
 double cv_var_age(const struct ctl_var *v);
+
+/* ntpq -c as's auth column from a peer status word: "ok" when the last
+ * reply authenticated, "bad" when a key is set but it did not, "none"
+ * without one (RFC 9327 section 2.3.2: authenable 0x4000, authentic
+ * 0x2000). */
+const char *cv_auth_of(uint16_t status);
 
 /* Resolve o->host and open the socket; prints why not and returns -1. */
 int cv_open(struct ctlq *q, const struct cv_opts *o);

@@ -122,6 +122,14 @@ src_var(struct dst_src *r, const struct ctl_var *v, char *host, size_t cap)
 		r->jitter_s = ms(v);
 	else if (ctl_var_is(v, "dispersion"))
 		r->disp_s = ms(v);
+	else if (ctl_var_is(v, "ntscookies"))
+		r->nts_cookies = cv_var_num(v);
+	else if (ctl_var_is(v, "ntske"))
+		r->nts_ke = cv_var_num(v);
+	else if (ctl_var_is(v, "ntsnak"))
+		r->nts_nak = cv_var_num(v);
+	else if (ctl_var_is(v, "ntsbad"))
+		r->nts_bad = cv_var_num(v);
 }
 
 static void
@@ -135,6 +143,7 @@ fill_src(struct dst_src *r, const char *text, size_t len)
 	r->stratum = 16;
 	r->poll_log2 = -1;
 	r->when_s = r->offset_s = r->delay_s = r->jitter_s = r->disp_s = NAN;
+	r->nts_cookies = r->nts_ke = r->nts_nak = r->nts_bad = NAN;
 	ctl_vcur_init(&c, text, len);
 	while (ctl_var_next(&c, &v))
 		src_var(r, &v, host, sizeof(host));
@@ -204,7 +213,8 @@ static const char ntpd_ctrs[] = "ss_uptime,ss_reset,ss_received,ss_thisver,"
 /* ours; the drop reasons are eng_ctr_name's (src/daemon/engine.c) */
 static const char our_ctrs[] =
     "stm_replies,stm_leaked,stm_send_errors,stm_mode6_served,"
-    "stm_mode6_refused,stm_clock_steps,stm_drop_short,stm_drop_version,"
+    "stm_mode6_refused,stm_clock_steps,stm_authentic,stm_crypto_nak,"
+    "stm_nts_answered,stm_nts_nak,stm_drop_short,stm_drop_version,"
     "stm_drop_mode,stm_drop_malformed,stm_drop_trunc,stm_drop_iface,"
     "stm_drop_ignore,stm_drop_noserve,stm_drop_notrust,stm_drop_noquery,"
     "stm_drop_ctl_remote,stm_drop_control,stm_drop_rate,stm_drop_nts";

@@ -32,6 +32,8 @@ struct dst_src {
 	int poll_log2; /* hpoll, -1: not sent */
 	double when_s; /* since the last packet, NAN: never */
 	double offset_s, delay_s, jitter_s, disp_s;
+	/* NTS (stratumd's and NTPsec's variables), NAN when not sent */
+	double nts_cookies, nts_ke, nts_nak, nts_bad;
 };
 
 /* A system variable named ss_... or stm_..., kept as sent. */

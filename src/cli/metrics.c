@@ -56,6 +56,14 @@ static const struct met_ctr ctrs[] = {
 	    "Requests over the rate limit answered anyway (ratelimit leak)." },
 	{ "stm_send_errors", "stratum_server_send_errors_total", "counter",
 	    "Replies the kernel refused to send." },
+	{ "stm_authentic", "stratum_server_authentic_total", "counter",
+	    "Requests with a good MAC under a trusted key." },
+	{ "stm_crypto_nak", "stratum_server_crypto_nak_total", "counter",
+	    "Crypto-NAKs sent (a request's MAC or key failed)." },
+	{ "stm_nts_answered", "stratum_server_nts_answered_total", "counter",
+	    "NTS requests answered." },
+	{ "stm_nts_nak", "stratum_server_nts_nak_total", "counter",
+	    "NTS NAKs sent (a cookie could not be used)." },
 };
 
 static void
@@ -196,6 +204,11 @@ enum src_field {
 	SF_POLL,
 	SF_SEL,
 	SF_WHEN,
+	SF_AUTH,
+	SF_NTS_COOKIES,
+	SF_NTS_KE,
+	SF_NTS_NAK,
+	SF_NTS_BAD,
 };
 
 static double
@@ -222,6 +235,18 @@ src_value(const struct dst_src *s, enum src_field fld)
 		return (s->status >> 8) & 7;
 	case SF_WHEN:
 		return s->when_s;
+	case SF_AUTH: /* RFC 9327: authenable 0x4000, authentic 0x2000 */
+		if (!(s->status & 0x4000u))
+			return NAN;
+		return (s->status & 0x2000u) ? 1 : 0;
+	case SF_NTS_COOKIES:
+		return s->nts_cookies;
+	case SF_NTS_KE:
+		return s->nts_ke;
+	case SF_NTS_NAK:
+		return s->nts_nak;
+	case SF_NTS_BAD:
+		return s->nts_bad;
 	}
 	return NAN;
 }
@@ -249,6 +274,18 @@ static const struct {
 	    "4 candidate, 5 backup, 6 system peer, 7 PPS peer." },
 	{ SF_WHEN, "stratum_source_last_packet_age_seconds", "gauge",
 	    "Seconds since the last packet from the source." },
+	{ SF_AUTH, "stratum_source_authenticated", "gauge",
+	    "1 when the source's last reply authenticated (key or NTS), 0 "
+	    "when it did not; absent without authentication." },
+	{ SF_NTS_COOKIES, "stratum_source_nts_cookies", "gauge",
+	    "NTS cookies held for the source." },
+	{ SF_NTS_KE, "stratum_source_nts_key_exchanges_total", "counter",
+	    "NTS key exchanges done with the source." },
+	{ SF_NTS_NAK, "stratum_source_nts_naks_total", "counter",
+	    "NTS NAKs received from the source." },
+	{ SF_NTS_BAD, "stratum_source_nts_rejected_total", "counter",
+	    "Replies from the source rejected by NTS (authenticator, unique "
+	    "identifier)." },
 };
 
 static void

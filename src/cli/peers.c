@@ -166,17 +166,6 @@ print_table(const struct peer_row *rows, int n)
 	}
 }
 
-/* ntpq -c as's auth column from the peer status word: "ok" when the
- * last reply authenticated, "bad" when a key is set but it did not,
- * "none" without a key (RFC 9327 section 2.3.2 bits). */
-static const char *
-auth_of(uint16_t status)
-{
-	if (!(status & 0x4000u))
-		return "none";
-	return (status & 0x2000u) ? "ok" : "bad";
-}
-
 static void
 print_json(const struct cv_opts *o, const struct peer_row *rows, int n)
 {
@@ -200,7 +189,7 @@ print_json(const struct cv_opts *o, const struct peer_row *rows, int n)
 		cv_jnum("when_s", r->when_s, ", ");
 		cv_jnum("poll_s", r->poll_s, ", ");
 		printf("\"reach\": %u, ", r->reach);
-		cv_jstr("auth", auth_of(r->status), ", ");
+		cv_jstr("auth", cv_auth_of(r->status), ", ");
 		printf("\"keyid\": %u, ", r->keyid);
 		if (r->ntscookies >= 0)
 			printf("\"nts_cookies\": %d, ", r->ntscookies);

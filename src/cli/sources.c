@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: ISC
 /*
- * sources: `stratum sources [-v] [-n] [-j]`, chronyc's sources table from
- * the same mode 6 exchange as `ntpq -p` (READSTAT, then READVAR of every
- * association).  See views.h.
+ * sources: `stratum sources [-v] [-a] [-n] [-j]`, chronyc's sources table
+ * from the same mode 6 exchange as `ntpq -p` (READSTAT, then READVAR of
+ * every association); -a: chronyc's authdata instead (how each source
+ * is authenticated).  See views.h.
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,11 +25,15 @@ struct src_row {
 	unsigned reach;
 	double last_rx_s; /* seconds ago, NAN: never */
 	double offset_s, raw_s, error_s;
+	/* authentication: "NTS", "SK" (a symmetric key) or "-" */
+	const char *auth_mode;
+	const char *auth; /* ntpq's column: "ok", "bad", "none" */
+	unsigned keyid;
+	int cookies;         /* NTS cookies held, -1: not NTS */
+	double ke_age_s;     /* since the last NTS-KE, NAN: none */
+	double ke, nak, bad; /* NTS-KEs, NAKs, replies rejected; NAN */
 };
 
-/* chronyc's source state from ntpq's tally code: '*' selected, '+'
- * combined, '-' not combined (outlier, excess, backup), 'x' falseticker,
- * '?' unusable (rejected, unreachable). */
 static char
 state_of(char tally)
 {
@@ -58,6 +63,22 @@ first_stage(const struct cv_vars *v, const char *name)
 	if (!cv_str(v, name, b, sizeof(b)) || sscanf(b, "%lf", &d) != 1)
 		return NAN;
 	return d;
+}
+
+static void
+fill_auth(struct src_row *r, const struct cv_vars *v, uint16_t status)
+{
+	double key = cv_num(v, "keyid"), cookies = cv_num(v, "ntscookies");
+	double ke = cv_ntp_time(v, "ntslastke");
+
+	r->auth = cv_auth_of(status);
+	r->keyid = isnan(key) || key < 0 ? 0 : (unsigned)key;
+	r->cookies = isnan(cookies) ? -1 : (int)cookies;
+	r->auth_mode = r->cookies >= 0 ? "NTS" : r->keyid != 0 ? "SK" : "-";
+	r->ke_age_s = isnan(ke) || ke <= 0 ? NAN : ts_to_s(clk_real_now()) - ke;
+	r->ke = cv_num(v, "ntske");
+	r->nak = cv_num(v, "ntsnak");
+	r->bad = cv_num(v, "ntsbad");
 }
 
 static void
@@ -98,6 +119,7 @@ fill(struct src_row *r, const struct cv_vars *v, uint16_t status, int numeric)
 	    1000;
 	if (r->last_rx_s < 0)
 		r->last_rx_s = 0;
+	fill_auth(r, v, status);
 }
 
 /* "+12us", "-1034ms", "+3s": at most 4 digits, as chronyc. */
@@ -187,6 +209,33 @@ print_table(const struct src_row *rows, int n, int verbose)
 	}
 }
 
+/* chronyc authdata's layout: how each source is authenticated. */
+static void
+print_auth(const struct src_row *rows, int n)
+{
+	char k[16], c[16], rx[16], a[16], b[16], e[16];
+	int i;
+
+	printf("Name/IP address             Mode KeyID Auth Cookies  LastKE "
+	       "  KEs  NAKs   Bad\n");
+	printf("=============================================================="
+	       "=================\n");
+	for (i = 0; i < n; i++) {
+		const struct src_row *r = &rows[i];
+
+		snprintf(k, sizeof(k), "%u", r->keyid);
+		snprintf(c, sizeof(c), "%d", r->cookies);
+		snprintf(e, sizeof(e), "%.0f", r->ke);
+		snprintf(a, sizeof(a), "%.0f", r->nak);
+		snprintf(b, sizeof(b), "%.0f", r->bad);
+		printf("%-27s %4s %5s %4s %7s %7s %5s %5s %5s\n", r->name,
+		    r->auth_mode, r->keyid ? k : "-", r->auth,
+		    r->cookies >= 0 ? c : "-", ago(r->ke_age_s, rx, sizeof(rx)),
+		    isnan(r->ke) ? "-" : e, isnan(r->nak) ? "-" : a,
+		    isnan(r->bad) ? "-" : b);
+	}
+}
+
 static void
 print_json(const struct cv_opts *o, const struct src_row *rows, int n)
 {
@@ -212,7 +261,15 @@ print_json(const struct cv_opts *o, const struct src_row *rows, int n)
 		cv_jnum("last_rx_s", r->last_rx_s, ", ");
 		cv_jnum("offset_s", r->offset_s, ", ");
 		cv_jnum("raw_offset_s", r->raw_s, ", ");
-		cv_jnum("error_s", r->error_s, "}");
+		cv_jnum("error_s", r->error_s, ", ");
+		cv_jstr("auth_mode", r->auth_mode, ", ");
+		cv_jstr("auth", r->auth, ", ");
+		printf("\"keyid\": %u, ", r->keyid);
+		cv_jint("nts_cookies",
+		    r->cookies < 0 ? NAN : (double)r->cookies, ", ");
+		cv_jnum("nts_last_ke_s", r->ke_age_s, ", ");
+		cv_jint("nts_naks", r->nak, ", ");
+		cv_jint("nts_bad", r->bad, "}");
 		printf("%s\n", i + 1 < n ? "," : "");
 	}
 	printf("]}\n");
@@ -242,6 +299,8 @@ run(struct ctlq *q, const struct cv_opts *o)
 	}
 	if (o->json)
 		print_json(o, rows, k);
+	else if (o->auth)
+		print_auth(rows, k);
 	else
 		print_table(rows, k, o->verbose);
 	return 0;
@@ -250,5 +309,5 @@ run(struct ctlq *q, const struct cv_opts *o)
 int
 sources_main(int argc, char **argv)
 {
-	return cv_main(argc, argv, "vnj", run);
+	return cv_main(argc, argv, "vanj", run);
 }

@@ -72,7 +72,7 @@ CHECKS=(
 	"C: NTPsec with key 3 (AES): ntpq -c as shows auth ok"
 	"C: NTPsec with a wrong key 5: auth bad, not reached"
 	"D: failing authentication never moves the virtual clock"
-	"A: mode 6 (stratum peers -j) shows auth ok, keyid 1-3, and bad for key 5"
+	"A: mode 6 (stratum peers -j, sources -a) shows auth ok, keyid 1-3, and bad for key 5"
 	"E: under notrust a chronyd NTS client is answered (Authenticated : Yes)"
 )
 
@@ -312,6 +312,7 @@ CC_PID=$BG_PID
 # six good sources (.1-.3 chronyd, .7-.9 ntpd) have all answered.
 sa_good() {
 	"$STRATUM" peers -n -j -p "$SA_PORT" >"$T_TMP/sa.json" 2>&1 || return 1
+	"$STRATUM" sources -a -n -p "$SA_PORT" >"$T_TMP/sa.sources" 2>&1 || return 1
 	"$PY" - "$T_TMP/sa.json" >"$T_TMP/sa.reach" <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
@@ -372,11 +373,17 @@ want_auth="127.0.0.1 ok 1
 127.0.0.3 ok 3
 127.0.0.4 bad 5"
 got_auth=$(head -n 4 "$T_TMP/sa.json.auth" 2>/dev/null)
-if [ "$got_auth" = "$want_auth" ]; then
+# sources -a: "NAME SK KEYID AUTH ..." for the same four
+got_src=$(awk 'NR > 2 && NR <= 6 { print $1, $3, $4, $2 }' "$T_TMP/sa.sources" 2>/dev/null)
+want_src="127.0.0.1 1 ok SK
+127.0.0.2 2 ok SK
+127.0.0.3 3 ok SK
+127.0.0.4 5 bad SK"
+if [ "$got_auth" = "$want_auth" ] && [ "$got_src" = "$want_src" ]; then
 	ok "${CHECKS[20]}"
 else
 	fail "${CHECKS[20]}"
-	diag "$T_TMP/sa.json.auth"
+	diag "$T_TMP/sa.json.auth" "$T_TMP/sa.sources"
 fi
 
 # B

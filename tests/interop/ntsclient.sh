@@ -42,7 +42,7 @@ CHECKS=(
 	"replayed reply: rejected, no sample"
 	"cookies used up without replies: a new KE"
 	"KE server gone: KE fails, no sample"
-	"views: stratum peers (-j) shows the NTS association: auth ok, cookies as the t column"
+	"views: stratum peers (-j) shows the NTS association (auth ok, cookies as the t column), sources -a/-j and metrics its NTS facts"
 	"stratumd to stratumd with lost replies: placeholders refill the jar, no reply larger than its request"
 	"the server restarted without its keys: NTS NAK, a new KE, authenticated again"
 	"pool ... nts: the pool member gets its own KE and is used"
@@ -240,9 +240,21 @@ pj=$(timeout 10 "$BUILD/stratum" peers -j -p 11130 2>&1)
 nq=$(timeout 10 "$BUILD/stratum" peers -n -p 11130 2>&1)
 echo "$pj" | grep -o '"auth": "[a-z]*", "keyid": [0-9]*, "nts_cookies": [0-9]*' | sed 's/^/  # stratum peers -j: /'
 echo "$nq" | sed 's/^/  # stratum peers: /'
-# ntpq's t column: the cookie count of an NTS association
+sa=$(timeout 10 "$BUILD/stratum" sources -a -n -p 11130 2>&1)
+sj=$(timeout 10 "$BUILD/stratum" sources -j -n -p 11130 2>&1)
+echo "$sa" | sed 's/^/  # stratum sources -a: /'
+mt=$(timeout 10 "$BUILD/stratum" metrics -p 11130 2>&1)
+grep -E '^stratum_source_(authenticated|nts_)' <<<"$mt" | sed 's/^/  # stratum metrics: /'
+# ntpq's t column: the cookie count of an NTS association; chronyc
+# authdata's facts in sources -a and -j (valid against its schema)
 if grep -q '"auth": "ok", "keyid": 0, "nts_cookies": [78]' <<<"$pj" &&
-	grep -qE '^\*127\.0\.0\.1 +[^ ]+ +1 +[78] ' <<<"$nq"; then
+	grep -qE '^\*127\.0\.0\.1 +[^ ]+ +1 +[78] ' <<<"$nq" &&
+	grep -qE '^127\.0\.0\.1 +NTS +- +ok +[78] +[-0-9mhdy]+ +[0-9]+ +0 +0$' <<<"$sa" &&
+	grep -q '"auth_mode": "NTS", "auth": "ok", "keyid": 0, "nts_cookies": [78]' <<<"$sj" &&
+	python3 "$ROOT/tests/tools/jsonschema.py" "$ROOT/doc/schema/sources.schema.json" <<<"$sj" >/dev/null &&
+	grep -qE '^stratum_source_authenticated\{.*remote="127\.0\.0\.1"\} 1$' <<<"$mt" &&
+	grep -qE '^stratum_source_nts_cookies\{.*remote="127\.0\.0\.1"\} [78]$' <<<"$mt" &&
+	grep -qE '^stratum_source_nts_rejected_total\{.*\} 0$' <<<"$mt"; then
 	ok "${CHECKS[11]}"
 else
 	fail "${CHECKS[11]}"
