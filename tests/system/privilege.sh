@@ -6,8 +6,9 @@
 # NoNewPrivs set; -F 1 adds the seccomp filter; -i changes its root; the
 # drop keeps exactly CAP_SYS_TIME when the system backend would need it
 # (shown with ostest, which drops the same way without touching a clock).
-USERNS_CHECKS="keys-before-drop ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time keep-cap-net-bind new-address-port-123 reload-key-owner reload-after-drop no-bind-cap-container"
+USERNS_CHECKS="keys-before-drop nts-after-drop ntpd-command-line detached-uid unprivileged-port uid gid capabilities no-new-privs seccomp chroot keep-cap-sys-time keep-cap-net-bind new-address-port-123 reload-key-owner reload-after-drop no-bind-cap-container"
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../pki.sh"
 userns_enter "$@"
 
 status() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
@@ -86,6 +87,37 @@ EOF
 check "keys-before-drop: a 0600 key file signs replies as uid 65534 under seccomp and chroot ($signed)" \
 	test "$signed" = signed -a "$(status $KP Uid | cut -f1)" = 65534
 stop_bg $KP
+
+# NTS server after the drop: the certificate's key is root's alone (0600)
+# and read before it; the KE listener (port 4460) and the cookie keys
+# (ntsdumpdir, the daemon user's) work as uid 65534 under seccomp.  A
+# stratumd NTS client (not dropped) on another port syncs through it.
+pki_ca "$T_TMP/pki" && pki_cert "$T_TMP/pki" server "IP:127.0.0.1"
+mkdir -p "$T_TMP/ntsdump" && chown 65534:65534 "$T_TMP/ntsdump"
+printf '%s\n' "port 123" "interface ignore all" "interface listen 127.0.0.1" \
+	"clock none" "local stratum 10" "ntsservercert $T_TMP/pki/server.pem" \
+	"ntsserverkey $T_TMP/pki/server.key" "ntsdumpdir $T_TMP/ntsdump" \
+	>"$T_TMP/ns.conf"
+start_bg "$T_TMP/ns.log" "$BUILD/stratumd" -d -u 65534:65534 -F 1 -c "$T_TMP/ns.conf"
+NP=$BG_PID
+wait_for_log "$T_TMP/ns.log" "seccomp allow-list active" 5
+printf '%s\n' "port 11190" "interface ignore all" "interface listen 127.0.0.1" \
+	"clock virtual" "server 127.0.0.1 nts ca $T_TMP/pki/ca.pem iburst minpoll 0 maxpoll 0" \
+	>"$T_TMP/nc.conf"
+start_bg "$T_TMP/nc.log" "$BUILD/stratumd" -d -c "$T_TMP/nc.conf"
+NC=$BG_PID
+for _ in $(seq 1 100); do
+	grep -q "synchronized to 127.0.0.1" "$T_TMP/nc.log" && break
+	sleep 0.2
+done
+check "nts-after-drop: a 0600 certificate key, KE and NTS answers as uid 65534 under seccomp ($(grep -o 'NTS-KE done.*cookies' "$T_TMP/nc.log" | head -n1))" \
+	bash -c "grep -q 'NTS-KE done' '$T_TMP/nc.log' && grep -q 'synchronized to 127.0.0.1' '$T_TMP/nc.log' &&
+		test \"\$(sed -n 's/^Uid:[[:space:]]*//p' /proc/$NP/status | cut -f1)\" = 65534 &&
+		test -n \"\$(ls '$T_TMP/ntsdump')\""
+stop_bg $NC
+stop_bg $NP
+check "the NTS server ran to the end under seccomp (clean exit)" \
+	grep -q "exiting on signal 15" "$T_TMP/ns.log"
 
 # An address that appears after the drop is bound on port 123 too.
 printf '%s\n' "port 123" "interface ignore all" "interface listen 127.0.0.1" \
