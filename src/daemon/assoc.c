@@ -244,29 +244,6 @@ asc_init(struct assoc *a, const struct conf *c, const struct logger *lg,
 	a->next_drift_mono_ns = now + DRIFT_EVERY_S * TS_NS_PER_S;
 }
 
-/* Same family, address and port: never the whole sockaddr, whose
- * padding (sin_zero, flow info) a resolver or libc may leave non-zero. */
-static int
-same_peer(const struct udp_peer *x, const struct udp_peer *y)
-{
-	const struct sockaddr_in *a4 = (const void *)&x->sa;
-	const struct sockaddr_in *b4 = (const void *)&y->sa;
-	const struct sockaddr_in6 *a6 = (const void *)&x->sa;
-	const struct sockaddr_in6 *b6 = (const void *)&y->sa;
-
-	if (x->sa.ss_family != y->sa.ss_family)
-		return 0;
-	if (x->sa.ss_family == AF_INET)
-		return a4->sin_port == b4->sin_port &&
-		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	if (x->sa.ss_family == AF_INET6)
-		return a6->sin6_port == b6->sin6_port &&
-		    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0 &&
-		    (!IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr) ||
-		        a6->sin6_scope_id == b6->sin6_scope_id);
-	return 0;
-}
-
 static int
 have_addr(const struct assoc *a, const struct udp_peer *p)
 {
@@ -274,7 +251,7 @@ have_addr(const struct assoc *a, const struct udp_peer *p)
 
 	for (i = 0; i < SYNC_MAX_SRC; i++)
 		if (sync_src_in_use(&a->sync, i) &&
-		    same_peer(&a->src[i].addr, p))
+		    udp_same(&a->src[i].addr, p, 1))
 			return 1;
 	return 0;
 }
@@ -445,7 +422,7 @@ server_moved(struct assoc *a, int ni, const struct udp_peer *p, int n)
 		if (!sync_src_in_use(&a->sync, i) || a->src[i].name != ni)
 			continue;
 		for (k = 0; k < n; k++)
-			if (same_peer(&a->src[i].addr, &p[k]))
+			if (udp_same(&a->src[i].addr, &p[k], 1))
 				return;
 		log_msg(a->log, LOG_NOTICE, "server %s moved from %s",
 		    a->names[ni].cs->host, a->src[i].addr_str);
@@ -838,7 +815,7 @@ on_reply(struct assoc *a, int i)
 	if (n < 0)
 		return;
 	/* Only the address we asked may answer (RFC 5905 section 8). */
-	if (trunc || !same_peer(&from, &a->src[i].addr))
+	if (trunc || !udp_same(&from, &a->src[i].addr, 1))
 		return;
 	k = sync_on_reply(&a->sync, i, buf, (size_t)n,
 	    clk_from_real(a->clk, rx), clk_mono_now(), act, SYNC_MAX_ACTS);

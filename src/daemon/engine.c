@@ -1258,24 +1258,6 @@ stop_workers(struct engine *e)
 
 /* ---- interfaces that come and go ---- */
 
-/* Same address (and scope, for link-local IPv6), whatever the port. */
-static int
-same_addr(const struct udp_peer *x, const struct udp_peer *y)
-{
-	const struct sockaddr_in *a4 = (const void *)&x->sa;
-	const struct sockaddr_in *b4 = (const void *)&y->sa;
-	const struct sockaddr_in6 *a6 = (const void *)&x->sa;
-	const struct sockaddr_in6 *b6 = (const void *)&y->sa;
-
-	if (x->sa.ss_family != y->sa.ss_family)
-		return 0;
-	if (x->sa.ss_family == AF_INET)
-		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	return memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0 &&
-	    (!IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr) ||
-	        a6->sin6_scope_id == b6->sin6_scope_id);
-}
-
 /* Socket i is still wanted: its address is listed, with the action it
  * was opened for (listen or drop). */
 static int
@@ -1286,7 +1268,7 @@ still_wanted(const struct engine *e, size_t i, const struct ifs_addr *a, int n)
 	int k;
 
 	for (k = 0; k < n; k++) {
-		if (!same_addr(&s->addr, &a[k].addr))
+		if (!udp_same(&s->addr, &a[k].addr, 0))
 			continue;
 		act = eng_if_action(e, &a[k]);
 		return act != CONF_IF_IGNORE &&
@@ -1301,7 +1283,7 @@ is_open(const struct engine *e, const struct ifs_addr *a)
 	size_t i;
 
 	for (i = 0; i < e->n_socks; i++)
-		if (same_addr(&e->socks[i].addr, &a->addr))
+		if (udp_same(&e->socks[i].addr, &a->addr, 0))
 			return 1;
 	return 0;
 }

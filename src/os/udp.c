@@ -71,6 +71,27 @@ udp_open_reuseport(const struct sockaddr *sa, socklen_t len)
 }
 
 int
+udp_same(const struct udp_peer *x, const struct udp_peer *y, int port)
+{
+	const struct sockaddr_in *a4 = (const void *)&x->sa;
+	const struct sockaddr_in *b4 = (const void *)&y->sa;
+	const struct sockaddr_in6 *a6 = (const void *)&x->sa;
+	const struct sockaddr_in6 *b6 = (const void *)&y->sa;
+
+	if (x->sa.ss_family != y->sa.ss_family)
+		return 0;
+	if (x->sa.ss_family == AF_INET)
+		return (!port || a4->sin_port == b4->sin_port) &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (x->sa.ss_family == AF_INET6)
+		return (!port || a6->sin6_port == b6->sin6_port) &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0 &&
+		    (!IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr) ||
+		        a6->sin6_scope_id == b6->sin6_scope_id);
+	return 0;
+}
+
+int
 udp_open_client(int family)
 {
 	int fd = socket(family, SOCK_DGRAM, 0);

@@ -36,6 +36,11 @@ int udp_open_client(int family);
 ssize_t udp_recv(int fd, uint8_t *buf, size_t cap, struct udp_peer *from,
     int64_t *rx_real_ns, int *truncated);
 
+/* Same family and address (and scope, for link-local IPv6), and with
+ * port != 0 the same port: never the whole sockaddr, whose padding
+ * (sin_zero, flow info) a resolver or libc may leave non-zero. */
+int udp_same(const struct udp_peer *x, const struct udp_peer *y, int port);
+
 /* Send one datagram; 0 on success, -1 with errno. */
 int udp_send(int fd, const uint8_t *buf, size_t len, const struct udp_peer *to);
 
