@@ -120,6 +120,21 @@ hex_val(char c)
 	return -1;
 }
 
+int
+keys_hex_decode(const char *s, size_t n, uint8_t *out)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2) {
+		int hi = hex_val(s[i]), lo = hex_val(s[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return n % 2 == 0 ? 0 : -1;
+}
+
 /* The secret from the key word: ASCII up to 20 characters, else hex.
  * Returns NULL, or what is wrong with it. */
 static const char *
@@ -140,13 +155,8 @@ parse_secret(const char *w, size_t n, struct keys_entry *k)
 		       "number of digits";
 	if (n > 2 * KEYS_SECRET_MAX)
 		return "hex key longer than 64 digits (32 bytes)";
-	for (i = 0; i < n; i += 2) {
-		int hi = hex_val(w[i]), lo = hex_val(w[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return "key longer than 20 characters is not hex";
-		k->secret[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
+	if (keys_hex_decode(w, n, k->secret) != 0)
+		return "key longer than 20 characters is not hex";
 	k->len = n / 2;
 	return NULL;
 }

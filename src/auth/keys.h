@@ -84,4 +84,8 @@ size_t keys_digest_len(enum keys_type t);
 /* The type's name as ntp.keys writes it ("MD5", "SHA1", "AES128CMAC"). */
 const char *keys_type_name(enum keys_type t);
 
+/* Hex digits (either case) s[0..n) into n / 2 bytes at out; n even.
+ * 0, or -1 on a character that is not a hex digit. */
+int keys_hex_decode(const char *s, size_t n, uint8_t *out);
+
 #endif

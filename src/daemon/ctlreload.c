@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include "auth/keys.h"
 #include "os/rnd.h"
 #include "os/sfile.h"
 
@@ -28,35 +31,14 @@ to_hex(const uint8_t *key, char *out)
 	out[HEX_LEN] = '\0';
 }
 
-static int
-nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 ctlreload_parse_key(const char *text, size_t len, uint8_t *key)
 {
-	int i, hi, lo;
-
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
 	if (len != HEX_LEN)
 		return -1;
-	for (i = 0; i < CTLRELOAD_KEY_LEN; i++) {
-		hi = nibble(text[2 * i]);
-		lo = nibble(text[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return keys_hex_decode(text, len, key);
 }
 
 int
@@ -116,19 +98,15 @@ ctlreload_authorised(const struct ctlreload_key *k, const struct ctl_msg *m)
 {
 	const size_t plen = sizeof(CTLRELOAD_PREFIX) - 1;
 	uint8_t got[CTLRELOAD_KEY_LEN];
-	unsigned diff = 0;
-	int i;
 
 	if (!k->have || m->count != plen + HEX_LEN ||
 	    memcmp(m->data, CTLRELOAD_PREFIX, plen) != 0 ||
 	    ctlreload_parse_key((const char *)m->data + plen, HEX_LEN, got) !=
 	        0)
 		return 0;
-	/* Every byte compared whatever the first difference: the time
-	 * taken says nothing about how much of a guess was right. */
-	for (i = 0; i < CTLRELOAD_KEY_LEN; i++)
-		diff |= (unsigned)(got[i] ^ k->key[i]);
-	return diff == 0;
+	/* Constant time: the time taken says nothing about how much of a
+	 * guess was right. */
+	return CRYPTO_memcmp(got, k->key, CTLRELOAD_KEY_LEN) == 0;
 }
 
 void
