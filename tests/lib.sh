@@ -131,6 +131,17 @@ start_stratumd() {
 	wait_for_log "$SD_LOG" "Listen normally" 5
 }
 
+# peer_paths: the unpacked peers' programs (CHRONYD, CHRONYC, NTPD, NTPQ),
+# PYTHONPATH for NTPsec's Python tools, and ntpq() with a 10 s bound.
+peer_paths() {
+	CHRONYD=$PEERS/chrony/usr/sbin/chronyd
+	CHRONYC=$PEERS/chrony/usr/bin/chronyc
+	NTPD=$PEERS/ntpsec/usr/sbin/ntpd
+	NTPQ=$PEERS/ntpsec/usr/bin/ntpq
+	export PYTHONPATH=$PEERS/ntpsec/usr/lib/python3/dist-packages
+}
+ntpq() { timeout 10 /usr/bin/python3 "$NTPQ" "$@"; }
+
 # have_peers: true when the unpacked chrony and NTPsec are present.
 have_peers() {
 	[ -x "$PEERS/chrony/usr/sbin/chronyd" ] &&

@@ -33,14 +33,10 @@
 source "$(dirname "$0")/../lib.sh"
 ns_enter "$@"
 
-CHRONYD=$PEERS/chrony/usr/sbin/chronyd
-CHRONYC=$PEERS/chrony/usr/bin/chronyc
-NTPD=$PEERS/ntpsec/usr/sbin/ntpd
-NTPQ=$PEERS/ntpsec/usr/bin/ntpq
+peer_paths
 STRATUM=$BUILD/stratum
 SD=$BUILD/stratumd
 PY=/usr/bin/python3
-export PYTHONPATH=$PEERS/ntpsec/usr/lib/python3/dist-packages
 
 CH_PORT=11701 # chronyd server (part A)
 SA_PORT=11702 # stratumd client of chronyd (A), of ntpd (C)

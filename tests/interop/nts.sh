@@ -16,12 +16,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../pki.sh"
 ns_enter "$@"
 
-CHRONYD=$PEERS/chrony/usr/sbin/chronyd
-CHRONYC=$PEERS/chrony/usr/bin/chronyc
-NTPD=$PEERS/ntpsec/usr/sbin/ntpd
-NTPQ=$PEERS/ntpsec/usr/bin/ntpq
-export PYTHONPATH=$PEERS/ntpsec/usr/lib/python3/dist-packages
-ntpq() { timeout 10 /usr/bin/python3 "$NTPQ" "$@"; }
+peer_paths
 SD_PORT=11123
 PKI=$T_TMP/pki
 

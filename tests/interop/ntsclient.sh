@@ -21,12 +21,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../pki.sh"
 ns_enter "$@"
 
-CHRONYD=$PEERS/chrony/usr/sbin/chronyd
-CHRONYC=$PEERS/chrony/usr/bin/chronyc
-NTPD=$PEERS/ntpsec/usr/sbin/ntpd
-NTPQ=$PEERS/ntpsec/usr/bin/ntpq
-export PYTHONPATH=$PEERS/ntpsec/usr/lib/python3/dist-packages
-ntpq() { timeout 10 /usr/bin/python3 "$NTPQ" "$@"; }
+peer_paths
 PKI=$T_TMP/pki
 OTHER=$T_TMP/other-ca
 
