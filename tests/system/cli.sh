@@ -43,7 +43,7 @@ one_line_error "-k names the key file (missing: an error)" "^stratumd: $T_TMP/no
 one_line_error "stratum: unknown option" "^stratum: unknown option '-x'" "$BUILD/stratum" query -x 127.0.0.1
 for v in peers sources tracking status counters mrulist; do
 	check "stratum $v --help: usage on stdout, exit 0" \
-		bash -c "'$BUILD/stratum' $v --help | grep -q '^usage: stratum $v .*-h HOST'"
+		bash -c "set -o pipefail; '$BUILD/stratum' $v --help | grep -q '^usage: stratum $v .*-h HOST'"
 done
 one_line_error "stratum status: unknown long option named" "^stratum: unknown option '--frob'" "$BUILD/stratum" status --frob
 one_line_error "stratum peers: unknown option named" "^stratum: unknown option '-x'" "$BUILD/stratum" peers -x
