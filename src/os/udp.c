@@ -34,7 +34,7 @@ static int
 open_bound(const struct sockaddr *sa, socklen_t len, int reuseport)
 {
 	int fd = socket(sa->sa_family, SOCK_DGRAM, 0), on = 1, e;
-	int rcvbuf = UDP_SERVER_RCVBUF;
+	int rcvbuf = UDP_SERVER_RCVBUF, probe = IP_PMTUDISC_PROBE;
 
 	if (fd < 0)
 		return -1;
@@ -48,6 +48,15 @@ open_bound(const struct sockaddr *sa, socklen_t len, int reuseport)
 	if (sa->sa_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
 		goto fail;
+	/* Replies leave with DF set and IP ID 0 (RFC 6864 allows it for
+	 * atomic datagrams), which spares the kernel a hashed ID per reply:
+	 * under the default (IP_PMTUDISC_WANT) every datagram may still be
+	 * fragmented, so each needs one.  PROBE ignores learnt path MTUs;
+	 * a reply larger than the interface MTU, which NTP never needs, is
+	 * sent fragmentable by udp_send. */
+	if (sa->sa_family == AF_INET)
+		(void)setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe,
+		    sizeof(probe));
 	if (bind(fd, sa, len) < 0)
 		goto fail;
 	return fd;
@@ -154,12 +163,38 @@ udp_recv(int fd, uint8_t *buf, size_t cap, struct udp_peer *from,
 	return n;
 }
 
+/* An IPv4 datagram refused as larger than the interface MTU on a
+ * socket that sets DF (open_bound): once more, fragmentable. */
+static ssize_t
+send_fragmentable(int fd, const uint8_t *buf, size_t len,
+    const struct udp_peer *to)
+{
+	int old, want = IP_PMTUDISC_WANT, e;
+	socklen_t ol = sizeof(old);
+	ssize_t n;
+
+	if (getsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &old, &ol) < 0 ||
+	    old == want ||
+	    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &want, sizeof(want)) <
+	        0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	n = sendto(fd, buf, len, 0, (const struct sockaddr *)&to->sa, to->len);
+	e = errno;
+	(void)setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &old, sizeof(old));
+	errno = e;
+	return n;
+}
+
 int
 udp_send(int fd, const uint8_t *buf, size_t len, const struct udp_peer *to)
 {
 	ssize_t n =
 	    sendto(fd, buf, len, 0, (const struct sockaddr *)&to->sa, to->len);
 
+	if (n < 0 && errno == EMSGSIZE && to->sa.ss_family == AF_INET)
+		n = send_fragmentable(fd, buf, len, to);
 	return n == (ssize_t)len ? 0 : -1;
 }
 
@@ -285,8 +320,13 @@ udp_send_batch(int fd, struct udp_batch *b, const struct udp_out *o, int n,
 			return send_plain(fd, o, n, errors);
 		}
 		/* The first datagram left was refused (a full socket buffer,
-		 * an unreachable address): skip it, send the rest. */
-		(*errors)++;
+		 * an unreachable address): skip it, send the rest.  One too
+		 * large for DF (see open_bound) goes alone, fragmentable. */
+		if (errno == EMSGSIZE &&
+		    udp_send(fd, o[done].buf, o[done].len, o[done].to) == 0)
+			sent++;
+		else
+			(*errors)++;
 		done++;
 	}
 	return sent;

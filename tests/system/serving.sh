@@ -57,6 +57,7 @@ stop_and_show() {
 start_stratumd w1 "$BASE" || { fail "stratumd starts"; diag "$SD_LOG"; finish; exit; }
 probe_checks "$BUILD/ntpprobe" grid 127.0.0.1 $PORT
 probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 8 4
+probe_checks "$BUILD/ntpprobe" ipid 127.0.0.1 $PORT
 stop_and_show
 
 # --- single calls instead of recvmmsg/sendmmsg ------------------------
@@ -218,6 +219,30 @@ restrict source nomodify" || fail "stratumd X starts"
 	stop_bg "$ypid"
 else
 	skip "restrict source: cannot add 127.0.0.2 to lo: $(cat "$T_TMP/ip.err")"
+fi
+
+# --- a reply larger than the interface MTU ------------------------------
+# The server's IPv4 sockets set DF (IP_PMTUDISC_PROBE, see os/udp.c); a
+# datagram that does not fit the interface is sent again, fragmentable.
+# Mode 6 answers of the system variables are several hundred bytes.
+if ip link set lo mtu 300 2>"$T_TMP/ip.err"; then
+	start_stratumd mtu "port $PORT
+interface ignore all
+interface listen 127.0.0.1
+clock none
+local stratum 10" || fail "stratumd starts (lo MTU 300)"
+	out=$("$BUILD/stratum" status -j -p $PORT -h 127.0.0.1 2>&1)
+	check "with lo's MTU at 300, a mode 6 answer of ${#out} bytes of JSON arrives" \
+		grep -q '"stratum": *10' <<<"$out"
+	# At IPv4's minimum MTU of 68 even a 48-byte reply (76 bytes) does
+	# not fit: the batched send path takes the same detour.
+	ip link set lo mtu 68
+	probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 2 2
+	stop_and_show
+	check "and no send error was counted" grep -q " 0 send errors" "$SD_LOG"
+	ip link set lo mtu 65536
+else
+	skip "lo MTU 300: $(cat "$T_TMP/ip.err")"
 fi
 
 finish

@@ -19,6 +19,10 @@
  *	Sends RATE requests/s (at most SECONDS * RATE) from FLOOD_SRC while
  *	LEGIT_SRC asks once every 100 ms; prints the counts as
  *	"name=value" words for the calling test to judge.
+ *   ntpprobe ipid ADDR PORT
+ *	One IPv4 request; the reply as seen on an AF_PACKET socket must have
+ *	DF set and IP ID 0 (the server's sockets use IP_PMTUDISC_PROBE).
+ *	Needs CAP_NET_RAW, which the test's namespace gives.
  *   ntpprobe load ADDR PORT SECONDS SOCKETS WINDOW
  *	Closed-loop load: SOCKETS sockets with WINDOW requests in flight
  *	each, for SECONDS; checks that every reply carries the origin of an
@@ -29,6 +33,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -281,6 +287,61 @@ still_answers(struct probe *p)
 	    n == PKT_HDR_LEN && pkt_decode(rp, (size_t)n, &r) == PKT_OK &&
 	        r.h.org_ts == h.xmt_ts && r.h.mode == PKT_MODE_SERVER,
 	    "a valid query is still answered afterwards");
+}
+
+/* ---- ipid ---- */
+
+/* The IPv4 header of the reply from p->to, seen on a packet socket. */
+static int
+ipid(struct probe *p)
+{
+	const struct sockaddr_in *to = (const void *)&p->to.sa;
+	struct pkt_hdr h = { .version = 4, .mode = 3, .xmt_ts = 0x1234ULL };
+	uint8_t rq[PKT_HDR_LEN], f[2048];
+	struct pollfd pfd;
+	int64_t end;
+	int raw, found = 0;
+	char what[160];
+
+	if (to->sin_family != AF_INET) {
+		fprintf(stderr, "ntpprobe: ipid needs an IPv4 address\n");
+		return -1;
+	}
+	raw = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+	if (raw < 0) {
+		fprintf(stderr, "ntpprobe: packet socket: %s\n",
+		    strerror(errno));
+		return -1;
+	}
+	pkt_encode_hdr(&h, rq, sizeof(rq));
+	udp_send(p->fd, rq, sizeof(rq), &p->to);
+	pfd = (struct pollfd){ .fd = raw, .events = POLLIN };
+	end = clk_mono_now() + 2000000000LL;
+	while (!found && clk_mono_now() < end && poll(&pfd, 1, 200) >= 0) {
+		ssize_t n = recv(raw, f, sizeof(f), MSG_DONTWAIT);
+		size_t ihl;
+		unsigned fo, id;
+
+		if (n < 28 || (f[0] >> 4) != 4 || f[9] != IPPROTO_UDP)
+			continue;
+		ihl = (size_t)(f[0] & 15) * 4;
+		if ((size_t)n < ihl + 8 ||
+		    memcmp(f + 12, &to->sin_addr, 4) != 0 ||
+		    memcmp(f + ihl, &to->sin_port, 2) != 0)
+			continue; /* not from the server */
+		found = 1;
+		fo = (unsigned)f[6] << 8 | f[7];
+		id = (unsigned)f[4] << 8 | f[5];
+		snprintf(what, sizeof(what),
+		    "the reply has DF set and IP ID 0 (flags/offset 0x%04x, "
+		    "ID %u)",
+		    fo, id);
+		report(p, fo == 0x4000 && id == 0, what);
+	}
+	close(raw);
+	if (!found)
+		report(p, 0, "a reply was seen on the packet socket");
+	return 0;
 }
 
 /* ---- grid ---- */
@@ -719,6 +780,11 @@ main(int argc, char **argv)
 			return 2;
 		return p.failed;
 	}
+	if (argc == 4 && strcmp(argv[1], "ipid") == 0) {
+		if (setup(&p, argv[2], argv[3]) != 0 || ipid(&p) != 0)
+			return 2;
+		return p.failed;
+	}
 	if (argc == 8 && strcmp(argv[1], "flood") == 0) {
 		if (setup(&p, argv[2], argv[3]) != 0 ||
 		    flood(&p, argv[4], argv[5], strtod(argv[6], NULL),
@@ -740,6 +806,7 @@ main(int argc, char **argv)
 	    "usage: ntpprobe w32time ADDR PORT STRATUM\n"
 	    "       ntpprobe blast ADDR PORT COUNT SEED\n"
 	    "       ntpprobe grid ADDR PORT\n"
+	    "       ntpprobe ipid ADDR PORT\n"
 	    "       ntpprobe flood ADDR PORT FLOOD_SRC LEGIT_SRC SECONDS "
 	    "RATE\n"
 	    "       ntpprobe load ADDR PORT SECONDS SOCKETS WINDOW\n");
