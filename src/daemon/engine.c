@@ -1414,11 +1414,13 @@ spread_tick(struct engine *e)
 	return spreader_tick(&e->spreader, clk_mono_now(), fds0, e->n_socks);
 }
 
-static int
-timeout_ms(const struct engine *e, int64_t spread_next)
+/* When the main loop must next do something besides serving
+ * (CLOCK_MONOTONIC ns): a source's timer, the clock, the spreader or
+ * the interface rescan. */
+static int64_t
+next_deadline(const struct engine *e, int64_t spread_next)
 {
 	int64_t next = asc_next_timer(&e->asc), c = clk_next_event(&e->clk);
-	int64_t left;
 
 	if (c < next)
 		next = c;
@@ -1426,13 +1428,32 @@ timeout_ms(const struct engine *e, int64_t spread_next)
 		next = spread_next;
 	if (e->rescan_mono_ns < next)
 		next = e->rescan_mono_ns;
-	left = next - clk_mono_now();
+	return next;
+}
+
+/* poll's time-out until deadline, in ms rounded up, at most 60 s. */
+static int
+ms_until(int64_t deadline)
+{
+	int64_t left = deadline - clk_mono_now();
 
 	if (left <= 0)
 		return 0;
 	if (left > 60 * TS_NS_PER_S)
 		return 60000;
 	return (int)(left / 1000000 + 1);
+}
+
+/* Only server sockets (the first ns) are ready. */
+static int
+servers_only(const struct pollfd *pfd, size_t n, size_t ns)
+{
+	size_t i;
+
+	for (i = ns; i < n; i++)
+		if (pfd[i].revents != 0)
+			return 0;
+	return 1;
 }
 
 /* Changed interface rules: applied by a rescan right after the reload
@@ -1517,7 +1538,7 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 	struct pollfd pfd[ENG_MAX_FDS];
 	int tag[ENG_MAX_FDS];
 	size_t i, n, ns;
-	int64_t spread_next = INT64_MAX;
+	int64_t spread_next = INT64_MAX, deadline;
 	int r;
 
 	if (e->n_workers > 1 && start_workers(e) != 0) {
@@ -1545,9 +1566,26 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 				.events = POLLIN };
 			tag[n++] = ENG_TAG_IFS;
 		}
-		pthread_mutex_unlock(&e->state_lock);
-		r = poll(pfd, (nfds_t)n, timeout_ms(e, spread_next));
-		pthread_mutex_lock(&e->state_lock);
+		deadline = next_deadline(e, spread_next);
+		/* While only requests arrive and nothing else is due, serve
+		 * them without redoing the loop's bookkeeping per wake-up. */
+		for (;;) {
+			pthread_mutex_unlock(&e->state_lock);
+			r = poll(pfd, (nfds_t)n, ms_until(deadline));
+			pthread_mutex_lock(&e->state_lock);
+			if (r <= 0 || !servers_only(pfd, n, ns) || *stop ||
+			    *hup || e->reload_req.pending)
+				break;
+			for (i = 0; i < ns; i++)
+				if (pfd[i].revents &
+				    (POLLIN | POLLERR | POLLHUP))
+					drain(&e->workers[0], i);
+			if (e->reload_req.pending ||
+			    clk_mono_now() >= deadline) {
+				r = 0; /* served: nothing else is ready */
+				break;
+			}
+		}
 		if (r < 0 && errno != EINTR) {
 			log_msg(e->log, LOG_ERR, "poll: %s", strerror(errno));
 			pthread_mutex_unlock(&e->state_lock);
