@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,7 +558,15 @@ kesrv_main(void *arg)
 int
 kesrv_start(struct kesrv *k)
 {
-	if (pthread_create(&k->thread, NULL, kesrv_main, k) != 0) {
+	sigset_t all, old;
+	int rc;
+
+	/* Signals are the main thread's (engine: ppoll). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&k->thread, NULL, kesrv_main, k);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		log_msg(k->log, LOG_ERR, "nts: cannot start the key exchange");
 		return -1;
 	}
