@@ -632,25 +632,28 @@ log_event(struct assoc *a, const struct sync_act *x)
  * dstadr): the kernel picks them when the socket is connected to the
  * source, which also makes it drop datagrams from anyone else.  Should
  * connect fail, the request still goes out unconnected, as before. */
-static void
+static int
 note_local(struct asc_src *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
 	if (connect(s->fd, (const struct sockaddr *)&s->addr.sa, s->addr.len) !=
-	        0 ||
-	    getsockname(s->fd, (struct sockaddr *)&ss, &len) != 0)
-		return;
-	udp_addr_str((const struct sockaddr *)&ss, s->local_str,
-	    sizeof(s->local_str));
-	s->local_port = udp_port((const struct sockaddr *)&ss);
+	    0)
+		return 0;
+	if (getsockname(s->fd, (struct sockaddr *)&ss, &len) == 0) {
+		udp_addr_str((const struct sockaddr *)&ss, s->local_str,
+		    sizeof(s->local_str));
+		s->local_port = udp_port((const struct sockaddr *)&ss);
+	}
+	return 1;
 }
 
 static void
 do_send(struct assoc *a, const struct sync_act *x)
 {
 	struct asc_src *s = &a->src[x->src];
+	int connected;
 
 	if (!sync_src_in_use(&a->sync, x->src))
 		return; /* replaced by an earlier action of this batch */
@@ -663,10 +666,12 @@ do_send(struct assoc *a, const struct sync_act *x)
 		log_msg(a->log, LOG_ERR, "socket: %s", strerror(errno));
 		return;
 	}
-	note_local(s);
+	connected = note_local(s);
 	/* T1 is read now, after the socket work, right before the send. */
 	sync_sent(&a->sync, x->src, clk_now(a->clk), clk_mono_now());
-	if (udp_send(s->fd, x->pkt, x->len, &s->addr) != 0)
+	/* A connected socket is sent to without an address: some stacks
+	 * (and syscall-interposing simulators) refuse one with EISCONN. */
+	if (udp_send(s->fd, x->pkt, x->len, connected ? NULL : &s->addr) != 0)
 		log_msg(a->log, LOG_INFO, "%s: send: %s", s->addr_str,
 		    strerror(errno));
 }

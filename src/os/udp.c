@@ -190,9 +190,11 @@ send_fragmentable(int fd, const uint8_t *buf, size_t len,
 int
 udp_send(int fd, const uint8_t *buf, size_t len, const struct udp_peer *to)
 {
-	ssize_t n =
-	    sendto(fd, buf, len, 0, (const struct sockaddr *)&to->sa, to->len);
+	ssize_t n;
 
+	if (to == NULL) /* connected: no address (EISCONN in some stacks) */
+		return send(fd, buf, len, 0) == (ssize_t)len ? 0 : -1;
+	n = sendto(fd, buf, len, 0, (const struct sockaddr *)&to->sa, to->len);
 	if (n < 0 && errno == EMSGSIZE && to->sa.ss_family == AF_INET)
 		n = send_fragmentable(fd, buf, len, to);
 	return n == (ssize_t)len ? 0 : -1;
@@ -205,10 +207,16 @@ udp_batch_init(struct udp_batch *b, int plain)
 	b->plain = plain;
 }
 
+/* A batched call the system does not have, or one that a simulator
+ * interposing the single calls only (clknetsim has recvmsg and sendmsg,
+ * and in older versions no recvmmsg) passes to the kernel with its own
+ * pretend descriptor: EBADF or ENOTSOCK, which a real socket of ours
+ * never gets. */
 static int
 batch_unsupported(int err)
 {
-	return err == ENOSYS || err == EINVAL || err == EOPNOTSUPP;
+	return err == ENOSYS || err == EINVAL || err == EOPNOTSUPP ||
+	    err == EBADF || err == ENOTSOCK;
 }
 
 static int

@@ -41,7 +41,8 @@ ssize_t udp_recv(int fd, uint8_t *buf, size_t cap, struct udp_peer *from,
  * (sin_zero, flow info) a resolver or libc may leave non-zero. */
 int udp_same(const struct udp_peer *x, const struct udp_peer *y, int port);
 
-/* Send one datagram; 0 on success, -1 with errno. */
+/* Send one datagram; 0 on success, -1 with errno.  to == NULL: the
+ * socket is connected, and the datagram goes to its peer. */
 int udp_send(int fd, const uint8_t *buf, size_t len, const struct udp_peer *to);
 
 /* udp_open_bound, with SO_REUSEPORT set before bind (one socket of a
@@ -51,8 +52,10 @@ int udp_open_reuseport(const struct sockaddr *sa, socklen_t len);
 /*
  * Batched receive and send: recvmmsg(2)/sendmmsg(2) of up to UDP_BATCH
  * datagrams, each with its own kernel receive timestamp.  When a batched
- * call fails with ENOSYS, EINVAL or EOPNOTSUPP (an old kernel, or a
- * syscall-interposing simulator), or b->plain is set from the start, the
+ * call fails with ENOSYS, EINVAL or EOPNOTSUPP (an old kernel), or with
+ * EBADF or ENOTSOCK (a syscall-interposing simulator such as clknetsim,
+ * whose pretend sockets the kernel does not know), or b->plain is set
+ * from the start, the
  * same functions use one recvmsg/sendto per datagram from then on.
  */
 #define UDP_BATCH 32

@@ -11,7 +11,9 @@
 #    exist, the blast and the load still hold;
 #  - recvmmsg/sendmmsg failing with ENOSYS (tests/tools/nommsg, seccomp):
 #    the engine falls back to single calls, says so once, and still
-#    answers correctly;
+#    answers correctly; so it does when only sendmmsg fails, with EBADF
+#    (as under clknetsim); and a client whose sendto with an address
+#    gets EISCONN (clknetsim, on connected sockets) still synchronizes;
 #  - a flood of >= 100 000 requests/s from 127.0.0.1 (bounded: 2 s) under
 #    ntpd's discard + limited kod, and under chrony's ratelimit with leak:
 #    a client at 127.0.0.2 is answered every time, the flooder < 1 %;
@@ -85,6 +87,54 @@ else
 	probe_checks "$BUILD/ntpprobe" blast 127.0.0.1 $PORT 3000 "${T_SEED:-777}"
 	stop_and_show
 fi
+
+# --- only sendmmsg failing, with EBADF: what a simulator that interposes
+# recvmmsg but not sendmmsg (clknetsim) makes of its pretend sockets ----
+start_bg "$T_TMP/nosend.log" "$BUILD/nommsg" -s -b "$BUILD/stratumd" -d -c "$T_TMP/w1.conf"
+SD_PID=$BG_PID
+SD_LOG=$T_TMP/nosend.log
+if ! wait_for_log "$SD_LOG" "Listen normally" 5; then
+	if grep -q "nommsg: " "$SD_LOG"; then
+		skip "sendmmsg failing with EBADF: $(grep 'nommsg: ' "$SD_LOG")"
+	else
+		fail "stratumd starts with sendmmsg failing"
+		diag "$SD_LOG"
+	fi
+else
+	probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 8 4
+	check "with sendmmsg failing with EBADF the worker falls back to single calls" \
+		grep -q "batched socket calls unavailable (Bad file descriptor)" "$SD_LOG"
+	stop_and_show
+	check "and no reply was lost to it" grep -q " 0 send errors" "$SD_LOG"
+fi
+
+# --- sendto with an address refused (EISCONN), as clknetsim does on a
+# connected socket: our requests go out on connected sockets with send --
+start_stratumd ysrc "port 11126
+interface ignore all
+interface listen 127.0.0.1
+clock none
+local stratum 5" || fail "stratumd Y starts on port 11126"
+ypid=$SD_PID
+# No interface rules: the filter also refuses the netlink request that
+# lists the interfaces, so this one serves on the wildcard addresses.
+printf '%s\n' "port 11127" "clock none" \
+	"server 127.0.0.1 port 11126 iburst minpoll 0 maxpoll 1" \
+	>"$T_TMP/eisconn.conf"
+start_bg "$T_TMP/eisconn.log" "$BUILD/nommsg" -c "$BUILD/stratumd" -d -c "$T_TMP/eisconn.conf"
+SD_PID=$BG_PID
+SD_LOG=$T_TMP/eisconn.log
+if wait_for_log "$SD_LOG" "synchronized to 127.0.0.1" 20; then
+	ok "with sendto to an address refused, the client still synchronizes (its socket is connected)"
+elif grep -q "nommsg: " "$SD_LOG"; then
+	skip "sendto refused: $(grep 'nommsg: ' "$SD_LOG")"
+else
+	fail "with sendto to an address refused, the client still synchronizes"
+	diag "$SD_LOG"
+fi
+check "and no request failed to go out" bash -c "! grep -q ': send: ' '$SD_LOG'"
+stop_and_show
+stop_bg "$ypid"
 
 # worker_ticks PID: the lowest and highest CPU ticks (utime + stime) of
 # the process's threads other than the main one.

@@ -5,7 +5,15 @@
  * them.  A seccomp filter (no privilege needed after PR_SET_NO_NEW_PRIVS)
  * returns the error; every other call is allowed.
  *
- *   nommsg COMMAND [ARG...]
+ *   nommsg [-s] [-b] COMMAND [ARG...]
+ *   nommsg -c COMMAND [ARG...]
+ *
+ * -s: only sendmmsg fails (recvmmsg works), as under clknetsim, which
+ * interposes recvmmsg but not sendmmsg.  -b: the error is EBADF instead,
+ * what the kernel says to a simulator's pretend descriptor.
+ * -c: instead, sendto(2) with a destination address fails with EISCONN
+ * (on every socket: the filter cannot tell a connected one), as
+ * clknetsim answers it on a connected socket; the batched calls work.
  *
  * Exits 77 where the filter cannot be installed (an architecture this
  * file does not know, or seccomp refused), so a test can skip.
@@ -31,6 +39,21 @@ int
 main(int argc, char **argv)
 {
 #ifdef NOMMSG_ARCH
+	int send_only = 0, eisconn = 0, err = ENOSYS;
+
+	while (argc > 1 && argv[1][0] == '-' && argv[1][1] != '\0' &&
+	    argv[1][2] == '\0') {
+		if (argv[1][1] == 's')
+			send_only = 1;
+		else if (argv[1][1] == 'b')
+			err = EBADF;
+		else if (argv[1][1] == 'c')
+			eisconn = 1;
+		else
+			break;
+		argv++;
+		argc--;
+	}
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		    offsetof(struct seccomp_data, arch)),
@@ -38,16 +61,41 @@ main(int argc, char **argv)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		    offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_recvmmsg, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    send_only ? __NR_sendmmsg : __NR_recvmmsg, 2, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendmmsg, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
+	};
+	/* sendto's fifth argument, dest_addr: both halves zero or EISCONN */
+	struct sock_filter c[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NOMMSG_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendto, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, args[4])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, args[4]) + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EISCONN),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]),
 		.filter = f };
 
+	if (eisconn)
+		prog = (struct sock_fprog){ .len = sizeof(c) / sizeof(c[0]),
+			.filter = c };
+
 	if (argc < 2) {
-		fprintf(stderr, "usage: nommsg COMMAND [ARG...]\n");
+		fprintf(stderr,
+		    "usage: nommsg [-s] [-b] | -c COMMAND [ARG...]\n");
 		return 2;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
