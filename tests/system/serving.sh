@@ -55,6 +55,26 @@ stop_and_show() {
 	grep "packets:" "$SD_LOG" | sed 's/^/  # /'
 }
 
+# start_filtered NAME WHAT [NOMMSG_OPTION...] -- CONF: stratumd under
+# tests/tools/nommsg; true once it listens.  Where the filter cannot be
+# installed the checks are skipped, saying why.
+start_filtered() {
+	local name=$1 what=$2 opts=()
+	shift 2
+	while [ "$1" != -- ]; do opts+=("$1"); shift; done
+	start_bg "$T_TMP/$name.log" "$BUILD/nommsg" "${opts[@]}" "$BUILD/stratumd" -d -c "$2"
+	SD_PID=$BG_PID
+	SD_LOG=$T_TMP/$name.log
+	wait_for_log "$SD_LOG" "Listen normally" 5 && return 0
+	if grep -q "nommsg: " "$SD_LOG"; then
+		skip "$what: $(grep 'nommsg: ' "$SD_LOG")"
+	else
+		fail "stratumd starts $what"
+		diag "$SD_LOG"
+	fi
+	return 1
+}
+
 # --- workers 1: grid, short load --------------------------------------
 start_stratumd w1 "$BASE" || { fail "stratumd starts"; diag "$SD_LOG"; finish; exit; }
 probe_checks "$BUILD/ntpprobe" grid 127.0.0.1 $PORT
@@ -70,17 +90,7 @@ stop_and_show
 
 # --- recvmmsg/sendmmsg failing with ENOSYS: the automatic fallback ----
 printf '%s\n' "$BASE" "workers 2" >"$T_TMP/nommsg.conf"
-start_bg "$T_TMP/nommsg.log" "$BUILD/nommsg" "$BUILD/stratumd" -d -c "$T_TMP/nommsg.conf"
-SD_PID=$BG_PID
-SD_LOG=$T_TMP/nommsg.log
-if ! wait_for_log "$SD_LOG" "Listen normally" 5; then
-	if grep -q "nommsg: " "$SD_LOG"; then
-		skip "fallback to single calls: $(grep 'nommsg: ' "$SD_LOG")"
-	else
-		fail "stratumd starts without recvmmsg/sendmmsg"
-		diag "$SD_LOG"
-	fi
-else
+if start_filtered nommsg "without recvmmsg/sendmmsg" -- "$T_TMP/nommsg.conf"; then
 	probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 8 4
 	check "without recvmmsg/sendmmsg the workers say they fell back to single calls" \
 		grep -q "batched socket calls unavailable (Function not implemented); one recvmsg/sendto per datagram" "$SD_LOG"
@@ -90,17 +100,7 @@ fi
 
 # --- only sendmmsg failing, with EBADF: what a simulator that interposes
 # recvmmsg but not sendmmsg (clknetsim) makes of its pretend sockets ----
-start_bg "$T_TMP/nosend.log" "$BUILD/nommsg" -s -b "$BUILD/stratumd" -d -c "$T_TMP/w1.conf"
-SD_PID=$BG_PID
-SD_LOG=$T_TMP/nosend.log
-if ! wait_for_log "$SD_LOG" "Listen normally" 5; then
-	if grep -q "nommsg: " "$SD_LOG"; then
-		skip "sendmmsg failing with EBADF: $(grep 'nommsg: ' "$SD_LOG")"
-	else
-		fail "stratumd starts with sendmmsg failing"
-		diag "$SD_LOG"
-	fi
-else
+if start_filtered nosend "with sendmmsg failing with EBADF" -s -b -- "$T_TMP/w1.conf"; then
 	probe_checks "$BUILD/ntpprobe" load 127.0.0.1 $PORT 1 8 4
 	check "with sendmmsg failing with EBADF the worker falls back to single calls" \
 		grep -q "batched socket calls unavailable (Bad file descriptor)" "$SD_LOG"

@@ -54,13 +54,16 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	struct sock_filter f[] = {
+	/* Other architectures pass; then the call's number decides. */
+	struct sock_filter head[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		    offsetof(struct seccomp_data, arch)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NOMMSG_ARCH, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		    offsetof(struct seccomp_data, nr)),
+	};
+	struct sock_filter mmsg[] = {
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 		    send_only ? __NR_sendmmsg : __NR_recvmmsg, 2, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendmmsg, 1, 0),
@@ -68,13 +71,7 @@ main(int argc, char **argv)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
 	};
 	/* sendto's fifth argument, dest_addr: both halves zero or EISCONN */
-	struct sock_filter c[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NOMMSG_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, nr)),
+	struct sock_filter conn[] = {
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendto, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -86,12 +83,16 @@ main(int argc, char **argv)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EISCONN),
 	};
-	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]),
+	struct sock_filter
+	    f[sizeof(head) / sizeof(head[0]) + sizeof(conn) / sizeof(conn[0])];
+	size_t nh = sizeof(head) / sizeof(head[0]);
+	size_t nt = eisconn ? sizeof(conn) / sizeof(conn[0])
+	                    : sizeof(mmsg) / sizeof(mmsg[0]);
+	struct sock_fprog prog = { .len = (unsigned short)(nh + nt),
 		.filter = f };
 
-	if (eisconn)
-		prog = (struct sock_fprog){ .len = sizeof(c) / sizeof(c[0]),
-			.filter = c };
+	memcpy(f, head, sizeof(head));
+	memcpy(f + nh, eisconn ? conn : mmsg, nt * sizeof(f[0]));
 
 	if (argc < 2) {
 		fprintf(stderr,
