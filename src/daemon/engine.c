@@ -24,6 +24,7 @@
 #include "nts/ef.h"
 #include "nts/sreq.h"
 #include "os/ifs.h"
+#include "os/proc.h"
 #include "os/rnd.h"
 
 #define ENG_MAX_ADDRS 128
@@ -1215,22 +1216,18 @@ worker_main(void *arg)
 static int
 start_workers(struct engine *e)
 {
-	sigset_t all, old;
 	pthread_t threads[SPREADER_MAX_WORKERS];
 	int k, rc = 0;
 
 	atomic_store(&e->stop_workers, 0);
 	publish(e);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (k = 0; k < e->n_workers && rc == 0; k++)
-		if ((rc = pthread_create(&e->workers[k].thread, NULL,
+		if ((rc = proc_thread_start(&e->workers[k].thread, NULL,
 		         worker_main, &e->workers[k])) == 0) {
 			if (k < SPREADER_MAX_WORKERS)
 				threads[k] = e->workers[k].thread;
 			e->threads_started++;
 		}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		log_msg(e->log, LOG_ERR, "cannot start worker thread: %s",
 		    strerror(rc));
@@ -1573,18 +1570,16 @@ eng_run(struct engine *e, volatile sig_atomic_t *stop,
 			pthread_mutex_unlock(&e->state_lock);
 			r = poll(pfd, (nfds_t)n, ms_until(deadline));
 			pthread_mutex_lock(&e->state_lock);
-			if (r <= 0 || !servers_only(pfd, n, ns) || *stop ||
-			    *hup || e->reload_req.pending)
+			if (r <= 0 || !servers_only(pfd, n, ns))
 				break;
 			for (i = 0; i < ns; i++)
 				if (pfd[i].revents &
 				    (POLLIN | POLLERR | POLLHUP))
 					drain(&e->workers[0], i);
-			if (e->reload_req.pending ||
-			    clk_mono_now() >= deadline) {
-				r = 0; /* served: nothing else is ready */
+			r = 0; /* served: nothing else was ready */
+			if (*stop || *hup || e->reload_req.pending ||
+			    clk_mono_now() >= deadline)
 				break;
-			}
 		}
 		if (r < 0 && errno != EINTR) {
 			log_msg(e->log, LOG_ERR, "poll: %s", strerror(errno));

@@ -15,7 +15,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include "os/clk.h"
+#include "os/proc.h"
 
 static const char exporter_label[] = "EXPORTER-network-time-security";
 
@@ -317,7 +317,6 @@ kecli_start(struct kecli_job *job)
 {
 	pthread_attr_t at;
 	pthread_t th;
-	sigset_t all, old;
 	int rc;
 
 	atomic_store(&job->state, KECLI_RUNNING);
@@ -327,11 +326,7 @@ kecli_start(struct kecli_job *job)
 	if (pthread_attr_init(&at) != 0)
 		return -1;
 	(void)pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	/* Signals are the main thread's (engine: ppoll). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&th, &at, job_main, job);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = proc_thread_start(&th, &at, job_main, job);
 	pthread_attr_destroy(&at);
 	return rc == 0 ? 0 : -1;
 }

@@ -12,7 +12,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "core/ts.h"
 #include "nts/rec.h"
 #include "os/clk.h"
+#include "os/proc.h"
 #include "os/rnd.h"
 #include "os/udp.h"
 
@@ -558,15 +558,7 @@ kesrv_main(void *arg)
 int
 kesrv_start(struct kesrv *k)
 {
-	sigset_t all, old;
-	int rc;
-
-	/* Signals are the main thread's (engine: ppoll). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&k->thread, NULL, kesrv_main, k);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (proc_thread_start(&k->thread, NULL, kesrv_main, k) != 0) {
 		log_msg(k->log, LOG_ERR, "nts: cannot start the key exchange");
 		return -1;
 	}

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -112,4 +113,18 @@ proc_detach_finish(struct proc_detach *d)
 		(void)close(d->fd);
 	}
 	d->fd = -1;
+}
+
+int
+proc_thread_start(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+    void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(t, attr, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }

@@ -8,10 +8,17 @@
 #ifndef STRATUM_PROC_H
 #define STRATUM_PROC_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "os/sfile.h"
+
+/* pthread_create with every signal blocked in the new thread, so that
+ * SIGTERM and SIGHUP go to the main thread and interrupt its poll.
+ * Returns pthread_create's result. */
+int proc_thread_start(pthread_t *t, const pthread_attr_t *attr,
+    void *(*fn)(void *), void *arg);
 
 /* Close every descriptor above 2 (close_range, or one by one up to the
  * descriptor limit where the kernel lacks it), and open /dev/null on any
